@@ -1,0 +1,82 @@
+// Everything an api process shares between requests, built once at start and passed to
+// createApp explicitly (no container).
+import { randomUUID } from 'node:crypto';
+import type { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Knex } from 'knex';
+import { resolveJwtSecret } from '../shared/auth/secret.js';
+import { ChannelSnapshot } from '../shared/channels/snapshot.js';
+import { type Config, config } from '../shared/config.js';
+import { db } from '../shared/db.js';
+import { logger } from '../shared/log.js';
+import { PubSub, parseInvalidate } from '../shared/pubsub.js';
+import { type ChatJobData, createQueue } from '../shared/queues.js';
+import { createRedis } from '../shared/redis.js';
+import { type RedisKeys, redisKeys } from '../shared/redis-keys.js';
+import { RelayReceiver } from '../shared/stream-relay.js';
+import { IdentityCache } from './auth/identity-cache.js';
+
+export interface ApiContext {
+  config: Config;
+  knex: Knex;
+  redis: Redis;
+  keys: RedisKeys;
+  processId: string;
+  jwtSecret: string;
+  identities: IdentityCache;
+  snapshot: ChannelSnapshot;
+  receiver: RelayReceiver;
+  chatQueue: Queue<ChatJobData>;
+  /** True once SIGTERM arrived: new relay requests are refused. */
+  draining: boolean;
+  close(): Promise<void>;
+}
+
+const SNAPSHOT_REFRESH_MS = 60_000;
+
+export async function createApiContext(): Promise<ApiContext> {
+  const c = config();
+  const knex = db();
+  const keys = redisKeys(c.REDIS_PREFIX);
+  const processId = randomUUID();
+  const redis = createRedis('api');
+  const subscriber = createRedis('api-subscribe');
+  const bullRedis = createRedis('api-bull');
+  const pubsub = new PubSub(subscriber);
+  const identities = new IdentityCache(knex, c.AUTH_CACHE_TTL * 1000);
+  const snapshot = new ChannelSnapshot(knex);
+  await snapshot.reload();
+  const receiver = new RelayReceiver(pubsub, keys.replyChannel(processId));
+  await receiver.start();
+  await pubsub.subscribe(keys.invalidateChannel, (message) => {
+    const change = parseInvalidate(message);
+    if (change?.topic === 'channels') snapshot.reload().catch((error) => logger().error({ err: error }, 'reload failed'));
+    if (change?.topic === 'auth') {
+      if (change.id) identities.invalidateUser(Number(change.id));
+      else identities.clear();
+    }
+  });
+  const refresh = setInterval(() => snapshot.reload().catch(() => undefined), SNAPSHOT_REFRESH_MS);
+  refresh.unref();
+  const chatQueue = createQueue('chat', bullRedis);
+  await chatQueue.waitUntilReady();
+  const context: ApiContext = {
+    config: c,
+    knex,
+    redis,
+    keys,
+    processId,
+    jwtSecret: await resolveJwtSecret(knex),
+    identities,
+    snapshot,
+    receiver,
+    chatQueue,
+    draining: false,
+    async close() {
+      clearInterval(refresh);
+      await chatQueue.close();
+      await Promise.all([redis.quit(), subscriber.quit(), bullRedis.quit()].map((p) => p.catch(() => 0)));
+    },
+  };
+  return context;
+}

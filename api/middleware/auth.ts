@@ -1,0 +1,69 @@
+// Identity: `Authorization: [Bearer ]sk-...` is an API key (a bad one is 401); anything
+// else is a JWT (a bad one means anonymous). requireUser/requireAdmin guard routes; the
+// Bull Board guard reads the session cookie that /login sets for /admin/queues only.
+import type { Middleware } from 'koa';
+import { errors } from '../../shared/errors.js';
+import type { Identity } from '../auth/identity-cache.js';
+import { verifyToken } from '../auth/jwt.js';
+import type { ApiContext } from '../context.js';
+
+export const SESSION_COOKIE = 'chatnio_session';
+
+export function readCredential(header: string | undefined): string {
+  if (!header) return '';
+  return header.replace(/^Bearer\s+/i, '').trim();
+}
+
+async function identityFromToken(context: ApiContext, token: string): Promise<Identity | null> {
+  const claims = verifyToken(token, context.jwtSecret);
+  if (!claims) return null;
+  const identity = await context.identities.byUserId(claims.id);
+  return identity && !identity.isBanned ? identity : null;
+}
+
+export function authenticate(context: ApiContext): Middleware {
+  return async function authenticateMiddleware(ctx, next) {
+    const credential = readCredential(ctx.get('authorization'));
+    let identity: Identity | null = null;
+    if (credential.startsWith('sk-')) {
+      identity = await context.identities.byApiKey(credential);
+      if (!identity) throw errors.invalidApiKey();
+      if (identity.isBanned) throw errors.forbidden('This account is banned.', 'account_banned');
+    } else if (credential) {
+      identity = await identityFromToken(context, credential);
+    }
+    ctx.state.identity = identity;
+    await next();
+  };
+}
+
+export function requireUser(): Middleware {
+  return async function requireUserMiddleware(ctx, next) {
+    if (!ctx.state.identity) throw errors.unauthorized();
+    await next();
+  };
+}
+
+export function requireAdmin(): Middleware {
+  return async function requireAdminMiddleware(ctx, next) {
+    const identity: Identity | null = ctx.state.identity;
+    if (!identity) throw errors.unauthorized();
+    if (!identity.isAdmin) throw errors.forbidden('Administrator access is required.');
+    await next();
+  };
+}
+
+/** Bull Board: an admin's session cookie (or Authorization header) is required. */
+export function requireAdminCookie(context: ApiContext): Middleware {
+  return async function adminCookieMiddleware(ctx, next) {
+    const token = ctx.cookies.get(SESSION_COOKIE) ?? '';
+    const identity = ctx.state.identity ?? (token ? await identityFromToken(context, token) : null);
+    if (!identity?.isAdmin) {
+      ctx.status = 401;
+      ctx.type = 'text/plain';
+      ctx.body = 'Unauthorized: log in as an administrator first (POST /login sets the session cookie).';
+      return;
+    }
+    await next();
+  };
+}

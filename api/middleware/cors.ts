@@ -1,0 +1,28 @@
+// CORS (Chat Nio rules): ALLOW_ORIGINS empty reflects any origin; otherwise only the listed
+// hosts. /v1 and /dashboard are always open.
+import cors from '@koa/cors';
+import type { Middleware } from 'koa';
+
+export function corsPolicy(allowOrigins: string): Middleware {
+  const allowed = new Set(
+    allowOrigins
+      .split(',')
+      .map((origin) => origin.trim())
+      .filter(Boolean),
+  );
+  return cors({
+    credentials: true,
+    exposeHeaders: ['x-request-id', 'retry-after'],
+    origin(ctx) {
+      const origin = ctx.get('origin');
+      if (!origin) return '';
+      if (allowed.size === 0 || ctx.path.startsWith('/v1') || ctx.path.startsWith('/dashboard')) return origin;
+      try {
+        if (allowed.has(origin) || allowed.has(new URL(origin).host)) return origin;
+      } catch {
+        // not a URL: refuse
+      }
+      return '';
+    },
+  });
+}

@@ -1,0 +1,38 @@
+// Turns thrown errors into answers: OpenAI-shaped bodies with the right status on /v1,
+// the Chat Nio envelope on web routes. Unknown errors are logged and become a bare 500.
+import type { Context, Middleware } from 'koa';
+import { GatewayError, errors } from '../../shared/errors.js';
+
+export function isRelayPath(path: string): boolean {
+  return path.startsWith('/v1/') || path === '/v1';
+}
+
+export function sendError(ctx: Context, error: GatewayError): void {
+  if (isRelayPath(ctx.path)) {
+    ctx.status = error.status;
+    ctx.body = error.toBody();
+    return;
+  }
+  // Chat Nio web endpoints answer 200 with an envelope; auth failures keep their status.
+  ctx.status = error.status === 401 || error.status === 403 || error.status === 413 ? error.status : 200;
+  if (error.status >= 500) ctx.status = error.status;
+  ctx.body = { status: false, error: error.message, code: error.code };
+}
+
+export function errorHandler(): Middleware {
+  return async function errorMiddleware(ctx, next) {
+    try {
+      await next();
+      if (ctx.status === 404 && ctx.body === undefined) sendError(ctx, errors.notFound(`No route for ${ctx.method} ${ctx.path}`));
+    } catch (error) {
+      if (error instanceof GatewayError) return sendError(ctx, error);
+      const status = (error as { status?: number }).status;
+      if (status === 413) return sendError(ctx, errors.payloadTooLarge());
+      if (status && status >= 400 && status < 500) {
+        return sendError(ctx, errors.invalidRequest((error as Error).message || 'Bad request.'));
+      }
+      ctx.state.log?.error({ err: error }, 'unhandled error');
+      sendError(ctx, errors.internal());
+    }
+  };
+}

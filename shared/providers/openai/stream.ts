@@ -1,0 +1,55 @@
+// OpenAI stream parsing with eventsource-parser: SSE `data:` frames become normalized
+// chunks; `[DONE]` ends; an error frame or a frame that is not JSON is an UpstreamError.
+import { createParser } from 'eventsource-parser';
+import type { ChatCompletionChunk } from '../../wire/chat.js';
+import type { UpstreamChunk } from '../types.js';
+import { UpstreamError } from '../upstream-error.js';
+import { errorFromStreamPayload } from './errors.js';
+
+export interface StreamOutcome {
+  done: boolean;
+  finished: boolean;
+}
+
+export async function parseChatStream(
+  body: AsyncIterable<Uint8Array>,
+  onChunk: (chunk: UpstreamChunk) => void,
+): Promise<StreamOutcome> {
+  const outcome: StreamOutcome = { done: false, finished: false };
+  let failure: UpstreamError | undefined;
+  const parser = createParser({
+    onEvent(event) {
+      if (failure || outcome.done) return;
+      const data = event.data.trim();
+      if (data === '[DONE]') {
+        outcome.done = true;
+        return;
+      }
+      if (!data) return;
+      let payload: ChatCompletionChunk & { error?: unknown };
+      try {
+        payload = JSON.parse(data);
+      } catch {
+        failure = new UpstreamError('network', 'upstream sent a malformed stream frame');
+        return;
+      }
+      if (payload.error) {
+        failure = errorFromStreamPayload(payload);
+        return;
+      }
+      const choices = Array.isArray(payload.choices) ? payload.choices : [];
+      if (choices.some((choice) => choice.finish_reason)) outcome.finished = true;
+      onChunk({ choices, usage: payload.usage ?? null, fingerprint: payload.system_fingerprint ?? null });
+    },
+  });
+  const decoder = new TextDecoder();
+  for await (const bytes of body) {
+    parser.feed(decoder.decode(bytes, { stream: true }));
+    if (failure) throw failure;
+    if (outcome.done) break;
+  }
+  parser.feed(decoder.decode());
+  if (failure) throw failure;
+  if (!outcome.done && !outcome.finished) throw new UpstreamError('network', 'upstream stream ended unexpectedly');
+  return outcome;
+}

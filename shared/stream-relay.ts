@@ -1,0 +1,111 @@
+// The relay protocol between workers and the api process that holds a client connection:
+// typed, ordered events over Redis pub/sub, one channel per api process, demultiplexed by
+// request id. Events queued in the same tick are batched into one PUBLISH per channel.
+import type { Redis } from 'ioredis';
+import { errors, type SerializedError } from './errors.js';
+import type { PubSub } from './pubsub.js';
+import type { ChunkChoice, CompletionChoice, Usage } from './wire/chat.js';
+
+export type EndReason = 'stop' | 'length' | 'tool_calls' | 'content_filter' | 'client_cancel' | 'error';
+
+export type RelayEvent =
+  /** One upstream chunk's choices (stream mode). */
+  | { t: 'delta'; choices: ChunkChoice[]; fingerprint?: string | null }
+  /** Token usage reported by the upstream (or counted). */
+  | { t: 'usage'; usage: Usage }
+  /** The merged answer (non-stream mode). */
+  | { t: 'completion'; choices: CompletionChoice[]; usage: Usage; fingerprint?: string | null }
+  | { t: 'error'; error: SerializedError }
+  | { t: 'end'; reason: EndReason }
+  /** Sent while the worker waits on a slow upstream, so the api knows it is alive. */
+  | { t: 'hb' };
+
+/** One relay message: [requestId, sequence number, event]. */
+type Envelope = [string, number, RelayEvent];
+
+export function isTerminal(event: RelayEvent): boolean {
+  return event.t === 'end' || event.t === 'error' || event.t === 'completion';
+}
+
+/** Worker side: queues events per reply channel and publishes each batch once per tick. */
+export class RelayPublisher {
+  private readonly pending = new Map<string, Envelope[]>();
+  private readonly sequence = new Map<string, number>();
+  private scheduled = false;
+
+  constructor(private readonly redis: Redis) {}
+
+  send(replyTo: string, requestId: string, event: RelayEvent): void {
+    const seq = this.sequence.get(requestId) ?? 0;
+    this.sequence.set(requestId, seq + 1);
+    let batch = this.pending.get(replyTo);
+    if (!batch) {
+      batch = [];
+      this.pending.set(replyTo, batch);
+    }
+    batch.push([requestId, seq, event]);
+    if (isTerminal(event)) this.sequence.delete(requestId);
+    if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(() => this.flush());
+    }
+  }
+
+  /** Publishes everything queued; resolves when Redis has accepted it. */
+  async flush(): Promise<void> {
+    this.scheduled = false;
+    if (this.pending.size === 0) return;
+    const batches = [...this.pending];
+    this.pending.clear();
+    const pipeline = this.redis.pipeline();
+    for (const [channel, envelopes] of batches) pipeline.publish(channel, JSON.stringify(envelopes));
+    await pipeline.exec();
+  }
+}
+
+export type RelayHandler = (event: RelayEvent) => void;
+
+/** Api side: one subscription per process; events are routed to per-request handlers. */
+export class RelayReceiver {
+  private readonly handlers = new Map<string, { handler: RelayHandler; next: number }>();
+
+  constructor(
+    private readonly pubsub: PubSub,
+    readonly channel: string,
+  ) {}
+
+  /** Subscribes before any job is enqueued: pub/sub has no replay. */
+  async start(): Promise<void> {
+    await this.pubsub.subscribe(this.channel, (message) => this.dispatch(message));
+  }
+
+  register(requestId: string, handler: RelayHandler): () => void {
+    this.handlers.set(requestId, { handler, next: 0 });
+    return () => this.handlers.delete(requestId);
+  }
+
+  get active(): number {
+    return this.handlers.size;
+  }
+
+  private dispatch(message: string): void {
+    let envelopes: Envelope[];
+    try {
+      envelopes = JSON.parse(message) as Envelope[];
+    } catch {
+      return;
+    }
+    for (const [requestId, seq, event] of envelopes) {
+      const entry = this.handlers.get(requestId);
+      if (!entry) continue;
+      if (seq !== entry.next) {
+        // A lost message would corrupt the answer silently: end the request instead.
+        this.handlers.delete(requestId);
+        entry.handler({ t: 'error', error: errors.relayLost().toJSON() });
+        continue;
+      }
+      entry.next = seq + 1;
+      entry.handler(event);
+    }
+  }
+}

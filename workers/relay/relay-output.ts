@@ -1,0 +1,84 @@
+// What a relay job sends back to the api: stream mode forwards each meaningful chunk as a
+// delta (role-only chunks are held until real output, so failover stays possible until
+// then); non-stream mode merges everything and sends one completion at the end.
+import type { RelayEvent } from '../../shared/stream-relay.js';
+import type { UpstreamChunk } from '../../shared/providers/types.js';
+import type { ChunkChoice, Usage } from '../../shared/wire/chat.js';
+import { ChoiceMerger } from '../../shared/wire/merge.js';
+
+function isMeaningful(choices: ChunkChoice[]): boolean {
+  for (const choice of choices) {
+    if (choice.finish_reason) return true;
+    const delta = choice.delta ?? {};
+    if (delta.content || delta.reasoning_content || delta.refusal || delta.tool_calls?.length) return true;
+  }
+  return false;
+}
+
+export class RelayOutput {
+  lastSentAt = Date.now();
+  emitted = false;
+  usage: Usage | null = null;
+  finishReason: string | null = null;
+  firstTokenAt: number | null = null;
+  fingerprint: string | null = null;
+  private held: UpstreamChunk[] = [];
+  private merger = new ChoiceMerger();
+
+  constructor(
+    private readonly publish: (event: RelayEvent) => void,
+    readonly stream: boolean,
+  ) {}
+
+  send(event: RelayEvent): void {
+    this.lastSentAt = Date.now();
+    this.publish(event);
+  }
+
+  /** A new attempt on a channel: forget anything a failed attempt produced but never sent. */
+  resetAttempt(): void {
+    if (this.emitted) return;
+    this.held = [];
+    this.merger = new ChoiceMerger();
+    this.usage = null;
+    this.fingerprint = null;
+    this.finishReason = null;
+  }
+
+  chunk(chunk: UpstreamChunk): void {
+    if (chunk.usage) this.usage = chunk.usage;
+    if (chunk.fingerprint) this.fingerprint = chunk.fingerprint;
+    if (chunk.choices.length === 0) return;
+    for (const choice of chunk.choices) if (choice.finish_reason) this.finishReason = choice.finish_reason;
+    this.merger.add(chunk.choices);
+    if (!this.stream) return;
+    if (!this.emitted && !isMeaningful(chunk.choices)) {
+      this.held.push(chunk);
+      return;
+    }
+    if (!this.emitted) {
+      this.emitted = true;
+      this.firstTokenAt = Date.now();
+      for (const held of this.held) this.send({ t: 'delta', choices: held.choices, fingerprint: held.fingerprint });
+      this.held = [];
+    }
+    this.send({ t: 'delta', choices: chunk.choices, fingerprint: chunk.fingerprint });
+  }
+
+  /** Ends a successful request: usage (counted when the upstream gave none) and end, or the completion. */
+  finish(countUsage: (producedText: string) => Usage): void {
+    this.usage ??= countUsage(this.merger.producedText());
+    if (!this.stream) {
+      this.send({ t: 'completion', choices: this.merger.result(), usage: this.usage, fingerprint: this.fingerprint });
+      return;
+    }
+    for (const held of this.held) this.send({ t: 'delta', choices: held.choices, fingerprint: held.fingerprint });
+    this.held = [];
+    this.send({ t: 'usage', usage: this.usage });
+    const reason = this.finishReason;
+    this.send({
+      t: 'end',
+      reason: reason === 'length' || reason === 'tool_calls' || reason === 'content_filter' ? reason : 'stop',
+    });
+  }
+}
