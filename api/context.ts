@@ -44,7 +44,7 @@ export async function createApiContext(): Promise<ApiContext> {
   const bullRedis = createRedis('api-bull');
   const pubsub = new PubSub(subscriber);
   const identities = new IdentityCache(knex, c.AUTH_CACHE_TTL * 1000);
-  const snapshot = new ChannelSnapshot(knex);
+  const snapshot = new ChannelSnapshot(knex, { source: redis, key: keys.channelsVersion });
   await snapshot.reload();
   const receiver = new RelayReceiver(pubsub, keys.replyChannel(processId));
   await receiver.start();

@@ -26,6 +26,13 @@ export class PubSub {
   }
 }
 
+/** Announces a channel change: bumps the version counter, then tells every process. */
+export async function announceChannelsChanged(redis: Redis, versionKey: string, channel: string): Promise<number> {
+  const version = await redis.incr(versionKey);
+  await announceInvalidate(redis, channel, 'channels');
+  return version;
+}
+
 /** Announces that cached data of a topic changed; every process reloads it. */
 export async function announceInvalidate(redis: Redis, channel: string, topic: InvalidateTopic, id?: string) {
   await redis.publish(channel, JSON.stringify({ topic, id }));

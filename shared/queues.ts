@@ -30,6 +30,8 @@ export interface ChatJobData {
   /** The client's body, validated; forwarded to the upstream as-is apart from model/stream. */
   body: ChatRequestBody;
   enqueuedAt: number;
+  /** The channel change counter the api routed with; older worker snapshots reload first. */
+  channelsVersion: number;
 }
 
 export interface JobDataByQueue {

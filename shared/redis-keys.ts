@@ -11,6 +11,8 @@ export function redisKeys(prefix: string) {
     cancelChannel: `${prefix}:cancel`,
     /** Pub/sub: "something changed, drop caches" announcements (channels, auth, ...). */
     invalidateChannel: `${prefix}:invalidate`,
+    /** Bumped on every channel change; jobs carry the version the api routed with. */
+    channelsVersion: `${prefix}:channels:version`,
     /** A channel's cooldown marker after a failure. */
     channelCooldown: (channelId: number) => `${prefix}:channel:cooldown:${channelId}`,
   };

@@ -34,7 +34,7 @@ export async function startWorkerPool(): Promise<WorkerPool> {
   const subscriberRedis = createRedis('worker-subscribe');
   const bullRedis = createRedis('worker-bull');
   const pubsub = new PubSub(subscriberRedis);
-  const snapshot = new ChannelSnapshot(db());
+  const snapshot = new ChannelSnapshot(db(), { source: publisherRedis, key: keys.channelsVersion });
   await snapshot.reload();
   const cancels = new CancelRegistry();
   await pubsub.subscribe(keys.cancelChannel, (requestId) => cancels.cancel(requestId));

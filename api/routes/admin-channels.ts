@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { GROUPS } from '../../shared/auth/groups.js';
 import { errors } from '../../shared/errors.js';
 import { Channel } from '../../shared/models/channel.js';
-import { announceInvalidate } from '../../shared/pubsub.js';
+import { announceChannelsChanged } from '../../shared/pubsub.js';
 import { supportedChannelTypes } from '../../shared/providers/registry.js';
 import type { ApiContext } from '../context.js';
 import { parseBody } from './parse.js';
@@ -50,8 +50,8 @@ function maskSecret(secret: string): string {
 export function adminChannelRoutes(context: ApiContext): Router {
   const router = new Router({ prefix: '/admin/channel' });
   const changed = async () => {
+    await announceChannelsChanged(context.redis, context.keys.channelsVersion, context.keys.invalidateChannel);
     await context.snapshot.reload();
-    await announceInvalidate(context.redis, context.keys.invalidateChannel, 'channels');
   };
   const find = async (id: number) => {
     const channel = await Channel.query(context.knex).findById(id);

@@ -57,6 +57,7 @@ export function relayRoutes(context: ApiContext): Router {
       stream: Boolean(body.stream),
       body,
       enqueuedAt: Date.now(),
+      channelsVersion: context.snapshot.version,
     };
     const shape = completionIdentity(data.requestId, body.model, Boolean(body.stream && body.stream_options?.include_usage));
     if (data.stream) await streamChat(ctx, context, data, shape);

@@ -62,15 +62,43 @@ function allows(channel: RoutableChannel, group: string): boolean {
   return channel.groups.size === 0 || channel.groups.has(group);
 }
 
+/** Where the snapshot reads the shared change counter (a Redis key). */
+export interface VersionSource {
+  get(key: string): Promise<string | null>;
+}
+
 export class ChannelSnapshot {
   private channels: RoutableChannel[] = [];
+  private loading: Promise<void> | null = null;
   loadedAt = 0;
+  /** The channel change counter this snapshot reflects (at least). */
+  version = 0;
 
-  constructor(private readonly knex: Knex) {}
+  constructor(
+    private readonly knex: Knex,
+    private readonly versions?: { source: VersionSource; key: string },
+  ) {}
 
-  async reload(): Promise<void> {
+  /** Reloads from MySQL; concurrent calls share one query. */
+  reload(): Promise<void> {
+    this.loading ??= this.load().finally(() => {
+      this.loading = null;
+    });
+    return this.loading;
+  }
+
+  /** Reloads first when the caller routed with a newer channel version than this one. */
+  async ensureVersion(version: number): Promise<void> {
+    if (version > this.version) await this.reload();
+    if (version > this.version) await this.reload();
+  }
+
+  private async load(): Promise<void> {
+    // Read the counter before the rows: a change racing this load bumps it past us.
+    const version = this.versions ? Number((await this.versions.source.get(this.versions.key)) ?? 0) : 0;
     const rows = await this.knex('channel').select('*');
     this.channels = rows.map(toRoutable);
+    this.version = version;
     this.loadedAt = Date.now();
   }
 

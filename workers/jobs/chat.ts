@@ -43,9 +43,10 @@ export function createChatHandler(deps: ChatJobDeps) {
     if (!controller) return { outcome: 'cancelled' };
     const output = new RelayOutput((event) => deps.publish(data.replyTo, data.requestId, event), data.stream);
     const stopHeartbeat = deps.heartbeats.track(output);
-    const candidates = deps.snapshot.candidates(data.model, data.caller.group);
-    log.debug({ model: data.model, candidates: candidates.length }, 'relay started');
     try {
+      await deps.snapshot.ensureVersion(data.channelsVersion ?? 0);
+      const candidates = deps.snapshot.candidates(data.model, data.caller.group);
+      log.debug({ model: data.model, candidates: candidates.length }, 'relay started');
       if (candidates.length === 0) throw errors.noChannel(data.model);
       const channel = await runWithFailover({
         candidates,
