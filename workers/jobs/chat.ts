@@ -54,7 +54,10 @@ export function createChatHandler(deps: ChatJobDeps) {
         maxRateLimitWaitMs: deps.config.RATE_LIMIT_MAX_WAIT * 1000,
         hasOutput: () => output.emitted,
         onFailure: (failed, error, attempt) =>
-          log.warn({ channel: failed.name, attempt, kind: error.kind, status: error.status }, 'upstream attempt failed'),
+          log.warn(
+            { channel: failed.name, attempt, kind: error.kind, status: error.status },
+            'upstream attempt failed',
+          ),
         attempt: (next) => {
           output.resetAttempt();
           return callChannel({
@@ -76,9 +79,9 @@ export function createChatHandler(deps: ChatJobDeps) {
         log.info('relay cancelled by the client');
         return { outcome: 'cancelled' };
       }
-      if (error instanceof CancelledError) error = reason;
-      const failure = asGatewayError(error);
-      if (!(error instanceof GatewayError)) log.error({ err: error }, 'relay crashed');
+      const cause = error instanceof CancelledError ? reason : error;
+      const failure = asGatewayError(cause);
+      if (!(cause instanceof GatewayError)) log.error({ err: cause }, 'relay crashed');
       output.send({ t: 'error', error: failure.toJSON() });
       throw failure;
     } finally {
