@@ -34,7 +34,12 @@ export function createApp(context: ApiContext): Koa {
     if (ctx.path === '/admin' || ctx.path.startsWith('/admin/')) return guardAdmin(ctx, next);
     return next();
   });
-  for (const router of [healthRoutes(context), accountRoutes(context), relayRoutes(context), adminChannelRoutes(context)]) {
+  for (const router of [
+    healthRoutes(context),
+    accountRoutes(context),
+    relayRoutes(context),
+    adminChannelRoutes(context),
+  ]) {
     app.use(router.routes());
     app.use(router.allowedMethods());
   }

@@ -50,7 +50,8 @@ export async function createApiContext(): Promise<ApiContext> {
   await receiver.start();
   await pubsub.subscribe(keys.invalidateChannel, (message) => {
     const change = parseInvalidate(message);
-    if (change?.topic === 'channels') snapshot.reload().catch((error) => logger().error({ err: error }, 'reload failed'));
+    if (change?.topic === 'channels')
+      snapshot.reload().catch((error) => logger().error({ err: error }, 'reload failed'));
     if (change?.topic === 'auth') {
       if (change.id) identities.invalidateUser(Number(change.id));
       else identities.clear();

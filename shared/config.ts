@@ -5,7 +5,9 @@ import { z } from 'zod';
 const port = z.coerce.number().int().min(0).max(65535);
 const seconds = z.coerce.number().positive();
 const positiveInt = z.coerce.number().int().positive();
-const flag = z.enum(['true', 'false', '1', '0', 'yes', 'no', '']).transform((v) => ['true', '1', 'yes'].includes(v));
+const flag = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no', ''])
+  .transform((v) => ['true', '1', 'yes'].includes(v));
 
 /** Every environment variable with its default; the README lists the same table. */
 const schema = z.object({

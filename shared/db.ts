@@ -54,7 +54,9 @@ export async function closeDb(): Promise<void> {
 export async function ensureDatabase(name = config().MYSQL_DB): Promise<void> {
   const admin = knexModule({ ...knexConfig(null), pool: { min: 0, max: 1 } });
   try {
-    await admin.raw('CREATE DATABASE IF NOT EXISTS ?? CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci', [name]);
+    await admin.raw('CREATE DATABASE IF NOT EXISTS ?? CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci', [
+      name,
+    ]);
   } finally {
     await admin.destroy();
   }

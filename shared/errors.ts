@@ -36,7 +36,13 @@ export class GatewayError extends Error {
 
   /** A plain object that survives JSON (relay events carry errors between processes). */
   toJSON(): SerializedError {
-    return { message: this.message, status: this.status, type: this.type, code: this.code, param: this.param };
+    return {
+      message: this.message,
+      status: this.status,
+      type: this.type,
+      code: this.code,
+      param: this.param,
+    };
   }
 
   static fromJSON(data: SerializedError): GatewayError {

@@ -23,9 +23,13 @@ export async function migrateAndSeed(): Promise<void> {
   // A named lock belongs to one connection: hold it on a dedicated transaction connection.
   await knex.transaction(async (trx) => {
     const [rows] = await trx.raw('SELECT GET_LOCK(?, ?) AS got', [lockName, LOCK_WAIT_SECONDS]);
-    if (Number(rows[0]?.got) !== 1) throw new Error(`could not take the migration lock within ${LOCK_WAIT_SECONDS}s`);
+    if (Number(rows[0]?.got) !== 1)
+      throw new Error(`could not take the migration lock within ${LOCK_WAIT_SECONDS}s`);
     try {
-      const [batch, applied] = await knex.migrate.latest({ migrationSource, disableMigrationsListValidation: false });
+      const [batch, applied] = await knex.migrate.latest({
+        migrationSource,
+        disableMigrationsListValidation: false,
+      });
       if (applied.length > 0) logger().info({ batch, applied }, 'migrations applied');
       await seedRoot(knex);
     } finally {

@@ -27,7 +27,11 @@ export class PubSub {
 }
 
 /** Announces a channel change: bumps the version counter, then tells every process. */
-export async function announceChannelsChanged(redis: Redis, versionKey: string, channel: string): Promise<number> {
+export async function announceChannelsChanged(
+  redis: Redis,
+  versionKey: string,
+  channel: string,
+): Promise<number> {
   const version = await redis.incr(versionKey);
   await announceInvalidate(redis, channel, 'channels');
   return version;

@@ -7,7 +7,15 @@ import { startMockProvider, type MockProvider } from '../ops/mock-provider/serve
 import { deleteRedisPrefix, dropDatabase } from './support/cleanup.js';
 import { testEnvironment } from './support/environment.js';
 import { postJson } from './support/harness.js';
-import { type Child, freePort, readUntil, spawnEntry, stopChild, waitForLine, waitForReady } from './support/processes.js';
+import {
+  type Child,
+  freePort,
+  readUntil,
+  spawnEntry,
+  stopChild,
+  waitForLine,
+  waitForReady,
+} from './support/processes.js';
 
 describe('processes', function () {
   this.timeout(60_000);
@@ -35,7 +43,10 @@ describe('processes', function () {
   };
 
   async function setup(url: string, model: string, endpoint: string): Promise<string> {
-    const login = await postJson(url, '/login', { username: 'root', password: testEnvironment.ROOT_PASSWORD });
+    const login = await postJson(url, '/login', {
+      username: 'root',
+      password: testEnvironment.ROOT_PASSWORD,
+    });
     const token = String(login.token);
     const created = await postJson(
       url,
@@ -60,7 +71,11 @@ describe('processes', function () {
     await dropDatabase(database);
     const first = spawn('ops/migrate.ts');
     const second = spawn('ops/migrate.ts');
-    assert.deepEqual(await Promise.all([first.exited, second.exited]), [0, 0], first.output() + second.output());
+    assert.deepEqual(
+      await Promise.all([first.exited, second.exited]),
+      [0, 0],
+      first.output() + second.output(),
+    );
     const knex = knexModule(knexConfig(database));
     try {
       const [{ users }] = await knex('auth').count({ users: '*' });

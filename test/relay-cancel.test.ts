@@ -19,7 +19,8 @@ describe('relay: client cancellation', function () {
       body: JSON.stringify({ model, stream, messages: [{ role: 'user', content: `cancel ${model}` }] }),
       signal,
     });
-  const upstreamOf = (model: string) => (r: { body: unknown }) => (r.body as { model?: string })?.model === model;
+  const upstreamOf = (model: string) => (r: { body: unknown }) =>
+    (r.body as { model?: string })?.model === model;
 
   it('closing a stream mid-way aborts the upstream request within a second', async () => {
     const model = uniqueModel('cancel-stream');

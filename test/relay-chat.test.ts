@@ -17,7 +17,12 @@ describe('relay: chat completions', function () {
 
   it('streams a completion that fails over from a failing high-priority channel', async () => {
     const model = uniqueModel('failover');
-    await createChannel(h, { models: [model], priority: 10, retry: 2, endpoint: `${h.mock.url}/mock/fail=500` });
+    await createChannel(h, {
+      models: [model],
+      priority: 10,
+      retry: 2,
+      endpoint: `${h.mock.url}/mock/fail=500`,
+    });
     await createChannel(h, { models: [model], priority: 0, secret: 'sk-second-channel' });
     const before = h.mock.requests.length;
     const stream = await client.chat.completions.create({
@@ -35,7 +40,9 @@ describe('relay: chat completions', function () {
     }
     assert.equal(content, expectedContent(5));
     assert.equal(finish, 'stop');
-    const seen = h.mock.requests.slice(before).filter((r) => r.body && (r.body as { model?: string }).model === model);
+    const seen = h.mock.requests
+      .slice(before)
+      .filter((r) => r.body && (r.body as { model?: string }).model === model);
     assert.deepEqual(
       seen.map((r) => r.status),
       [500, 500, 200],
@@ -82,7 +89,11 @@ describe('relay: chat completions', function () {
     assert.ok(without.every((chunk) => chunk.usage === undefined && chunk.choices.length === 1));
     // The upstream is always asked for usage, whatever the client chose.
     const upstream = h.mock.requests.filter((r) => (r.body as { model?: string })?.model === model);
-    assert.ok(upstream.every((r) => (r.body as { stream_options?: { include_usage?: boolean } }).stream_options?.include_usage));
+    assert.ok(
+      upstream.every(
+        (r) => (r.body as { stream_options?: { include_usage?: boolean } }).stream_options?.include_usage,
+      ),
+    );
   });
 
   it('streams tool calls and merges them by index when not streaming', async () => {
@@ -126,7 +137,8 @@ describe('relay: chat completions', function () {
     for (const call of message.tool_calls ?? []) {
       assert.equal(call.type, 'function');
       assert.match(call.id, /^call_/);
-      if (call.type === 'function') assert.deepEqual(Object.keys(JSON.parse(call.function.arguments)).length > 0, true);
+      if (call.type === 'function')
+        assert.deepEqual(Object.keys(JSON.parse(call.function.arguments)).length > 0, true);
     }
   });
 
@@ -175,7 +187,9 @@ describe('relay: chat completions', function () {
       logit_bias: { '50256': -100 },
       some_future_param: { nested: true },
     };
-    await client.chat.completions.create(body as OpenAI.Chat.Completions.ChatCompletionCreateParamsNonStreaming);
+    await client.chat.completions.create(
+      body as OpenAI.Chat.Completions.ChatCompletionCreateParamsNonStreaming,
+    );
     const recorded = await h.mock.waitFor((r) => (r.body as { user?: string })?.user === 'end-user-7');
     const sent = recorded.body as Record<string, unknown>;
     for (const [key, value] of Object.entries(body)) {

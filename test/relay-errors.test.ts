@@ -63,12 +63,21 @@ describe('relay: errors', function () {
     assertOpenAIError(await rawChat(h, { model: restricted, messages: message() }), 403, 'model_not_allowed');
     const disabled = uniqueModel('disabled');
     await createChannel(h, { models: [disabled], state: false });
-    assertOpenAIError(await rawChat(h, { model: disabled, messages: message(), stream: true }), 503, 'no_available_channel');
+    assertOpenAIError(
+      await rawChat(h, { model: disabled, messages: message(), stream: true }),
+      503,
+      'no_available_channel',
+    );
   });
 
   it('502 when every channel fails, with the status even for stream:true, and no upstream details', async () => {
     const model = uniqueModel('allfail');
-    await createChannel(h, { models: [model], priority: 2, endpoint: `${h.mock.url}/mock/fail=503`, secret: 'sk-bad-1' });
+    await createChannel(h, {
+      models: [model],
+      priority: 2,
+      endpoint: `${h.mock.url}/mock/fail=503`,
+      secret: 'sk-bad-1',
+    });
     await createChannel(h, { models: [model], priority: 1, endpoint: `${h.mock.url}/mock/reset=before` });
     await createChannel(h, { models: [model], priority: 0, endpoint: `${h.mock.url}/mock/fail=401` });
     for (const stream of [true, false]) {
@@ -86,7 +95,9 @@ describe('relay: errors', function () {
     const result = await rawChat(h, { model, messages: message(), stream: true });
     assertOpenAIError(result, 400, 'upstream_rejected_request');
     assert.equal(result.json.error?.type, 'invalid_request_error');
-    const tried = h.mock.requests.slice(before).filter((r) => (r.body as { model?: string })?.model === model);
+    const tried = h.mock.requests
+      .slice(before)
+      .filter((r) => (r.body as { model?: string })?.model === model);
     assert.equal(tried.length, 1, 'no failover after a client error');
     leaksNothing(result);
   });
@@ -115,7 +126,11 @@ describe('relay: errors', function () {
 
   it('a failure after output is an SSE error frame; without output non-stream fails over', async () => {
     const model = uniqueModel('midstream');
-    await createChannel(h, { models: [model], priority: 1, endpoint: `${h.mock.url}/mock/reset=mid&reset_after=2` });
+    await createChannel(h, {
+      models: [model],
+      priority: 1,
+      endpoint: `${h.mock.url}/mock/reset=mid&reset_after=2`,
+    });
     await createChannel(h, { models: [model], priority: 0 });
     const streamed = await rawChat(h, { model, messages: message(), stream: true });
     assert.equal(streamed.status, 200);
@@ -155,10 +170,17 @@ describe('relay: errors', function () {
   it('401 for a missing or wrong API key', async () => {
     const missing = await rawChat(h, { model: 'x', messages: message() }, { authorization: '' });
     assertOpenAIError(missing, 401, 'invalid_api_key');
-    const wrong = await rawChat(h, { model: 'x', messages: message() }, { authorization: `Bearer sk-${'0'.repeat(64)}` });
+    const wrong = await rawChat(
+      h,
+      { model: 'x', messages: message() },
+      { authorization: `Bearer sk-${'0'.repeat(64)}` },
+    );
     assertOpenAIError(wrong, 401, 'invalid_api_key');
     const client = new OpenAI({ apiKey: 'sk-wrong', baseURL: `${h.url}/v1`, maxRetries: 0 });
-    await assert.rejects(client.models.list(), (error: unknown) => error instanceof OpenAI.AuthenticationError);
+    await assert.rejects(
+      client.models.list(),
+      (error: unknown) => error instanceof OpenAI.AuthenticationError,
+    );
   });
 
   it('400 for junk bodies and invalid parameters, 413 for oversized bodies', async () => {
@@ -169,7 +191,11 @@ describe('relay: errors', function () {
     assertOpenAIError(badTemperature, 400, null);
     assert.equal(badTemperature.json.error?.param, 'temperature');
     assertOpenAIError(await rawChat(h, { model: 'x', messages: [] }), 400, null);
-    assertOpenAIError(await rawChat(h, { model: 'x', messages: [{ role: 'wizard', content: 'x' }] }), 400, null);
+    assertOpenAIError(
+      await rawChat(h, { model: 'x', messages: [{ role: 'wizard', content: 'x' }] }),
+      400,
+      null,
+    );
     const huge = await rawChat(h, { model: 'x', messages: message('a'.repeat(5 * 1024 * 1024)) });
     assertOpenAIError(huge, 413, 'request_too_large');
   });

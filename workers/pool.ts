@@ -81,7 +81,9 @@ export async function startWorkerPool(): Promise<WorkerPool> {
     heartbeats.stop();
     await publisher.flush();
     await closeAgents();
-    await Promise.all([publisherRedis.quit(), subscriberRedis.quit(), bullRedis.quit()].map((p) => p.catch(() => 0)));
+    await Promise.all(
+      [publisherRedis.quit(), subscriberRedis.quit(), bullRedis.quit()].map((p) => p.catch(() => 0)),
+    );
   }
 
   return { workers, snapshot, cancels, close };

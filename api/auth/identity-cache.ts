@@ -28,7 +28,10 @@ export class IdentityCache {
   async byApiKey(apiKey: string): Promise<Identity | null> {
     const cached = this.byKey.get(apiKey);
     if (cached && cached.expiresAt > Date.now()) return cached.identity;
-    const row = await this.baseQuery().join('apikey', 'apikey.user_id', 'auth.id').where('apikey.api_key', apiKey).first();
+    const row = await this.baseQuery()
+      .join('apikey', 'apikey.user_id', 'auth.id')
+      .where('apikey.api_key', apiKey)
+      .first();
     const identity = row ? toIdentity(row) : null;
     this.store(this.byKey, apiKey, identity);
     return identity;
@@ -37,7 +40,10 @@ export class IdentityCache {
   async byUserId(userId: number): Promise<Identity | null> {
     const cached = this.byUser.get(userId);
     if (cached && cached.expiresAt > Date.now()) return cached.identity;
-    const row = await this.baseQuery().leftJoin('apikey', 'apikey.user_id', 'auth.id').where('auth.id', userId).first();
+    const row = await this.baseQuery()
+      .leftJoin('apikey', 'apikey.user_id', 'auth.id')
+      .where('auth.id', userId)
+      .first();
     const identity = row ? toIdentity(row) : null;
     this.store(this.byUser, userId, identity);
     return identity;

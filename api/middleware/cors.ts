@@ -16,7 +16,8 @@ export function corsPolicy(allowOrigins: string): Middleware {
     origin(ctx) {
       const origin = ctx.get('origin');
       if (!origin) return '';
-      if (allowed.size === 0 || ctx.path.startsWith('/v1') || ctx.path.startsWith('/dashboard')) return origin;
+      if (allowed.size === 0 || ctx.path.startsWith('/v1') || ctx.path.startsWith('/dashboard'))
+        return origin;
       try {
         if (allowed.has(origin) || allowed.has(new URL(origin).host)) return origin;
       } catch {

@@ -23,7 +23,8 @@ export function errorHandler(): Middleware {
   return async function errorMiddleware(ctx, next) {
     try {
       await next();
-      if (ctx.status === 404 && ctx.body === undefined) sendError(ctx, errors.notFound(`No route for ${ctx.method} ${ctx.path}`));
+      if (ctx.status === 404 && ctx.body === undefined)
+        sendError(ctx, errors.notFound(`No route for ${ctx.method} ${ctx.path}`));
     } catch (error) {
       if (error instanceof GatewayError) return sendError(ctx, error);
       const status = (error as { status?: number }).status;

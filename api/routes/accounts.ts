@@ -29,7 +29,10 @@ export function accountRoutes(context: ApiContext): Router {
       return;
     }
     if (isLegacyHash(user.password)) {
-      await context.knex('auth').where({ id: user.id }).update({ password: await hashPassword(password) });
+      await context
+        .knex('auth')
+        .where({ id: user.id })
+        .update({ password: await hashPassword(password) });
     }
     const token = signToken({ id: user.id, username: user.username }, context.jwtSecret);
     ctx.cookies.set(SESSION_COOKIE, token, {
@@ -45,7 +48,11 @@ export function accountRoutes(context: ApiContext): Router {
 
   router.post('/state', async (ctx) => {
     const identity: Identity | null = ctx.state.identity;
-    ctx.body = { status: Boolean(identity), user: identity?.username ?? '', admin: Boolean(identity?.isAdmin) };
+    ctx.body = {
+      status: Boolean(identity),
+      user: identity?.username ?? '',
+      admin: Boolean(identity?.isAdmin),
+    };
   });
 
   router.get('/apikey', requireUser(), async (ctx) => {
@@ -56,7 +63,10 @@ export function accountRoutes(context: ApiContext): Router {
       return;
     }
     const key = generateApiKey();
-    await context.knex.raw('INSERT IGNORE INTO `apikey` (`user_id`, `api_key`) VALUES (?, ?)', [identity.userId, key]);
+    await context.knex.raw('INSERT IGNORE INTO `apikey` (`user_id`, `api_key`) VALUES (?, ?)', [
+      identity.userId,
+      key,
+    ]);
     const row = await context.knex('apikey').where({ user_id: identity.userId }).first('api_key');
     ctx.body = { status: true, key: row.api_key };
   });

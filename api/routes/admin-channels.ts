@@ -35,7 +35,8 @@ const channelSchema = z.object({
 
 function channelId(ctx: Context): number {
   const id = Number(ctx.params.id);
-  if (!Number.isInteger(id) || id <= 0) throw errors.invalidRequest('channel id must be a positive integer', 'id');
+  if (!Number.isInteger(id) || id <= 0)
+    throw errors.invalidRequest('channel id must be a positive integer', 'id');
   return id;
 }
 
@@ -50,7 +51,11 @@ function maskSecret(secret: string): string {
 export function adminChannelRoutes(context: ApiContext): Router {
   const router = new Router({ prefix: '/admin/channel' });
   const changed = async () => {
-    await announceChannelsChanged(context.redis, context.keys.channelsVersion, context.keys.invalidateChannel);
+    await announceChannelsChanged(
+      context.redis,
+      context.keys.channelsVersion,
+      context.keys.invalidateChannel,
+    );
     await context.snapshot.reload();
   };
   const find = async (id: number) => {
@@ -61,7 +66,10 @@ export function adminChannelRoutes(context: ApiContext): Router {
 
   router.get('/list', async (ctx) => {
     const channels = await Channel.query(context.knex).orderBy('id');
-    ctx.body = { status: true, data: channels.map((channel) => ({ ...channel, secret: maskSecret(channel.secret) })) };
+    ctx.body = {
+      status: true,
+      data: channels.map((channel) => ({ ...channel, secret: maskSecret(channel.secret) })),
+    };
   });
 
   router.get('/get/:id', async (ctx) => {
@@ -91,7 +99,10 @@ export function adminChannelRoutes(context: ApiContext): Router {
     ctx.body = { status: true };
   });
 
-  for (const [action, state] of [['activate', true], ['deactivate', false]] as const) {
+  for (const [action, state] of [
+    ['activate', true],
+    ['deactivate', false],
+  ] as const) {
     router.get(`/${action}/:id`, async (ctx) => {
       const id = channelId(ctx);
       await find(id);

@@ -7,6 +7,8 @@ export function parseBody<S extends z.ZodType>(schema: S, body: unknown): z.infe
   if (result.success) return result.data;
   const issue = result.error.issues[0];
   const param = issue.path.length > 0 ? issue.path.join('.') : null;
-  const message = param ? `Invalid value for '${param}': ${issue.message}` : `Invalid request body: ${issue.message}`;
+  const message = param
+    ? `Invalid value for '${param}': ${issue.message}`
+    : `Invalid request body: ${issue.message}`;
   throw errors.invalidRequest(message, param);
 }

@@ -31,7 +31,8 @@ function requireCaller(): Middleware {
 export function assertRoutable(snapshot: ChannelSnapshot, model: string, group: string): void {
   const access = snapshot.access(model, group);
   if (access === 'unknown') throw errors.modelNotFound(model);
-  if (access === 'forbidden') throw errors.forbidden(`Your account may not use the model \`${model}\`.`, 'model_not_allowed');
+  if (access === 'forbidden')
+    throw errors.forbidden(`Your account may not use the model \`${model}\`.`, 'model_not_allowed');
   if (access === 'unavailable') throw errors.noChannel(model);
 }
 
@@ -59,7 +60,11 @@ export function relayRoutes(context: ApiContext): Router {
       enqueuedAt: Date.now(),
       channelsVersion: context.snapshot.version,
     };
-    const shape = completionIdentity(data.requestId, body.model, Boolean(body.stream && body.stream_options?.include_usage));
+    const shape = completionIdentity(
+      data.requestId,
+      body.model,
+      Boolean(body.stream && body.stream_options?.include_usage),
+    );
     if (data.stream) await streamChat(ctx, context, data, shape);
     else await collectChat(ctx, context, data, shape);
   });
@@ -68,7 +73,9 @@ export function relayRoutes(context: ApiContext): Router {
     const identity: Identity = ctx.state.identity;
     ctx.body = {
       object: 'list',
-      data: context.snapshot.models(identity.group).map((id) => ({ id, object: 'model', created: 0, owned_by: 'chatnio' })),
+      data: context.snapshot
+        .models(identity.group)
+        .map((id) => ({ id, object: 'model', created: 0, owned_by: 'chatnio' })),
     };
   });
 

@@ -1,6 +1,12 @@
 // Renders relay events as OpenAI objects: chat.completion.chunk frames for SSE and the
 // chat.completion body for non-stream answers.
-import type { ChatCompletion, ChatCompletionChunk, ChunkChoice, CompletionChoice, Usage } from '../../shared/wire/chat.js';
+import type {
+  ChatCompletion,
+  ChatCompletionChunk,
+  ChunkChoice,
+  CompletionChoice,
+  Usage,
+} from '../../shared/wire/chat.js';
 
 export interface CompletionIdentity {
   id: string;
@@ -10,7 +16,11 @@ export interface CompletionIdentity {
   includeUsage: boolean;
 }
 
-export function completionIdentity(requestId: string, model: string, includeUsage: boolean): CompletionIdentity {
+export function completionIdentity(
+  requestId: string,
+  model: string,
+  includeUsage: boolean,
+): CompletionIdentity {
   return {
     id: `chatcmpl-${requestId.replaceAll('-', '')}`,
     created: Math.floor(Date.now() / 1000),
@@ -19,7 +29,11 @@ export function completionIdentity(requestId: string, model: string, includeUsag
   };
 }
 
-export function chunkFrame(identity: CompletionIdentity, choices: ChunkChoice[], fingerprint?: string | null): string {
+export function chunkFrame(
+  identity: CompletionIdentity,
+  choices: ChunkChoice[],
+  fingerprint?: string | null,
+): string {
   const chunk: ChatCompletionChunk = {
     id: identity.id,
     object: 'chat.completion.chunk',

@@ -9,7 +9,12 @@ import { sendError } from '../middleware/errors.js';
 import { type CompletionIdentity, completionBody } from './chat-format.js';
 import { openRelaySession } from './relay-session.js';
 
-export async function collectChat(ctx: Context, context: ApiContext, data: ChatJobData, identity: CompletionIdentity) {
+export async function collectChat(
+  ctx: Context,
+  context: ApiContext,
+  data: ChatJobData,
+  identity: CompletionIdentity,
+) {
   let settle!: () => void;
   const done = new Promise<void>((resolve) => {
     settle = resolve;

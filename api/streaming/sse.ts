@@ -9,10 +9,21 @@ import type { ChatJobData } from '../../shared/queues.js';
 import type { RelayEvent } from '../../shared/stream-relay.js';
 import type { ApiContext } from '../context.js';
 import { sendError } from '../middleware/errors.js';
-import { chunkFrame, type CompletionIdentity, DONE_FRAME, KEEPALIVE_FRAME, usageFrame } from './chat-format.js';
+import {
+  chunkFrame,
+  type CompletionIdentity,
+  DONE_FRAME,
+  KEEPALIVE_FRAME,
+  usageFrame,
+} from './chat-format.js';
 import { openRelaySession } from './relay-session.js';
 
-export async function streamChat(ctx: Context, context: ApiContext, data: ChatJobData, identity: CompletionIdentity) {
+export async function streamChat(
+  ctx: Context,
+  context: ApiContext,
+  data: ChatJobData,
+  identity: CompletionIdentity,
+) {
   const body = new PassThrough();
   let committed = false;
   let fingerprint: string | null | undefined;
@@ -26,7 +37,11 @@ export async function streamChat(ctx: Context, context: ApiContext, data: ChatJo
     committed = true;
     clearTimeout(keepAliveTimer);
     ctx.status = 200;
-    ctx.set({ 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', 'x-accel-buffering': 'no' });
+    ctx.set({
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache',
+      'x-accel-buffering': 'no',
+    });
     ctx.body = body;
     releaseHeaders();
   };

@@ -10,7 +10,8 @@ const SETTING_KEY = 'jwt_secret';
 export async function resolveJwtSecret(knex: Knex): Promise<string> {
   const fromEnv = config().SECRET;
   if (fromEnv) {
-    if (Buffer.byteLength(fromEnv) < 32) logger().warn('SECRET is shorter than 32 bytes: use a longer random value');
+    if (Buffer.byteLength(fromEnv) < 32)
+      logger().warn('SECRET is shorter than 32 bytes: use a longer random value');
     return fromEnv;
   }
   await knex.raw('INSERT IGNORE INTO `setting` (`key`, `value`) VALUES (?, ?)', [

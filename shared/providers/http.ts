@@ -8,7 +8,12 @@ const proxies = new Map<string, Dispatcher>();
 
 export function upstreamAgent(): Agent {
   if (!agent) {
-    agent = new Agent({ keepAliveTimeout: 30_000, keepAliveMaxTimeout: 300_000, connections: null, pipelining: 1 });
+    agent = new Agent({
+      keepAliveTimeout: 30_000,
+      keepAliveMaxTimeout: 300_000,
+      connections: null,
+      pipelining: 1,
+    });
   }
   return agent;
 }

@@ -30,7 +30,10 @@ async function start(): Promise<Harness> {
   const mock = await startMockProvider({ port: 0 });
   const pool = await startWorkerPool();
   const api = await startApiServer(0, '127.0.0.1');
-  const login = await postJson(api.url, '/login', { username: 'root', password: testEnvironment.ROOT_PASSWORD });
+  const login = await postJson(api.url, '/login', {
+    username: 'root',
+    password: testEnvironment.ROOT_PASSWORD,
+  });
   const rootToken = String(login.token);
   const keyResponse = await fetch(`${api.url}/apikey`, { headers: { authorization: rootToken } });
   const rootKey = String(((await keyResponse.json()) as { key: string }).key);
@@ -77,7 +80,13 @@ export async function createChannel(
   const result = await postJson(
     h.url,
     '/admin/channel/create',
-    { name: `channel-${channelCounter}`, type: 'openai', secret: 'sk-upstream-test', endpoint: h.mock.url, ...input },
+    {
+      name: `channel-${channelCounter}`,
+      type: 'openai',
+      secret: 'sk-upstream-test',
+      endpoint: h.mock.url,
+      ...input,
+    },
     { authorization: h.rootToken },
   );
   if (!result.status) throw new Error(`channel create failed: ${JSON.stringify(result)}`);

@@ -73,7 +73,11 @@ export async function runWithFailover<C extends FailoverChannel>(options: Failov
         if (error.kind === 'auth') break;
         if (error.kind === 'rate_limit') {
           const delay = error.retryAfterMs ?? DEFAULT_RATE_LIMIT_WAIT_MS;
-          if (attemptNumber >= Math.max(maxAttempts, MIN_RATE_LIMIT_ATTEMPTS) || delay > options.maxRateLimitWaitMs) break;
+          if (
+            attemptNumber >= Math.max(maxAttempts, MIN_RATE_LIMIT_ATTEMPTS) ||
+            delay > options.maxRateLimitWaitMs
+          )
+            break;
           await wait(delay, options.signal);
           continue;
         }

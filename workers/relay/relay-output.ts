@@ -59,7 +59,8 @@ export class RelayOutput {
     if (!this.emitted) {
       this.emitted = true;
       this.firstTokenAt = Date.now();
-      for (const held of this.held) this.send({ t: 'delta', choices: held.choices, fingerprint: held.fingerprint });
+      for (const held of this.held)
+        this.send({ t: 'delta', choices: held.choices, fingerprint: held.fingerprint });
       this.held = [];
     }
     this.send({ t: 'delta', choices: chunk.choices, fingerprint: chunk.fingerprint });
@@ -69,10 +70,16 @@ export class RelayOutput {
   finish(countUsage: (producedText: string) => Usage): void {
     this.usage ??= countUsage(this.merger.producedText());
     if (!this.stream) {
-      this.send({ t: 'completion', choices: this.merger.result(), usage: this.usage, fingerprint: this.fingerprint });
+      this.send({
+        t: 'completion',
+        choices: this.merger.result(),
+        usage: this.usage,
+        fingerprint: this.fingerprint,
+      });
       return;
     }
-    for (const held of this.held) this.send({ t: 'delta', choices: held.choices, fingerprint: held.fingerprint });
+    for (const held of this.held)
+      this.send({ t: 'delta', choices: held.choices, fingerprint: held.fingerprint });
     this.held = [];
     this.send({ t: 'usage', usage: this.usage });
     const reason = this.finishReason;

@@ -22,7 +22,10 @@ function toUpstreamError(error: unknown, signal: AbortSignal): Error {
   return new UpstreamError('network', `upstream connection failed (${code || 'network error'})`);
 }
 
-export async function streamOpenAIChat(call: ChatCall, onChunk: (chunk: UpstreamChunk) => void): Promise<void> {
+export async function streamOpenAIChat(
+  call: ChatCall,
+  onChunk: (chunk: UpstreamChunk) => void,
+): Promise<void> {
   const spec = buildChatRequest(call.endpoint, call.secret, call.body);
   try {
     const response = await request(spec.url, {

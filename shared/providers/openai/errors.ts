@@ -11,7 +11,9 @@ export function errorFromResponse(
   try {
     const parsed = JSON.parse(bodyText) as { error?: { message?: unknown } | string; message?: unknown };
     const detail =
-      typeof parsed.error === 'string' ? parsed.error : (parsed.error?.message ?? parsed.message ?? undefined);
+      typeof parsed.error === 'string'
+        ? parsed.error
+        : (parsed.error?.message ?? parsed.message ?? undefined);
     if (typeof detail === 'string' && detail) message = detail;
   } catch {
     // Not JSON (an HTML error page from a proxy, say): keep the generic message.

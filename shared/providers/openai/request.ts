@@ -13,7 +13,11 @@ export function chatCompletionsUrl(endpoint: string): string {
   return /\/v\d+$/.test(base) ? `${base}/chat/completions` : `${base}/v1/chat/completions`;
 }
 
-export function buildChatRequest(endpoint: string, secret: string, body: Record<string, unknown>): HttpRequestSpec {
+export function buildChatRequest(
+  endpoint: string,
+  secret: string,
+  body: Record<string, unknown>,
+): HttpRequestSpec {
   const clientOptions = (body.stream_options as Record<string, unknown> | null | undefined) ?? {};
   const upstreamBody = { ...body, stream: true, stream_options: { ...clientOptions, include_usage: true } };
   return {

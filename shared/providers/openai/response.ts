@@ -5,7 +5,8 @@ import type { UpstreamChunk } from '../types.js';
 import { UpstreamError } from '../upstream-error.js';
 
 export function completionToChunk(completion: ChatCompletion): UpstreamChunk {
-  if (!Array.isArray(completion?.choices)) throw new UpstreamError('network', 'upstream returned a malformed completion');
+  if (!Array.isArray(completion?.choices))
+    throw new UpstreamError('network', 'upstream returned a malformed completion');
   const choices: ChunkChoice[] = completion.choices.map((choice) => {
     const { role, content, reasoning_content, refusal, tool_calls, ...rest } = choice.message ?? {};
     const delta: ChunkChoice['delta'] = { role: role ?? 'assistant', ...rest };
@@ -13,7 +14,12 @@ export function completionToChunk(completion: ChatCompletion): UpstreamChunk {
     if (reasoning_content) delta.reasoning_content = reasoning_content;
     if (refusal) delta.refusal = refusal;
     if (tool_calls?.length) delta.tool_calls = tool_calls.map((call, index) => ({ index, ...call }));
-    return { index: choice.index, delta, logprobs: choice.logprobs ?? null, finish_reason: choice.finish_reason };
+    return {
+      index: choice.index,
+      delta,
+      logprobs: choice.logprobs ?? null,
+      finish_reason: choice.finish_reason,
+    };
   });
   return { choices, usage: completion.usage ?? null, fingerprint: completion.system_fingerprint ?? null };
 }

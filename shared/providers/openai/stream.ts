@@ -50,6 +50,7 @@ export async function parseChatStream(
   }
   parser.feed(decoder.decode());
   if (failure) throw failure;
-  if (!outcome.done && !outcome.finished) throw new UpstreamError('network', 'upstream stream ended unexpectedly');
+  if (!outcome.done && !outcome.finished)
+    throw new UpstreamError('network', 'upstream stream ended unexpectedly');
   return outcome;
 }
