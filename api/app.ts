@@ -9,6 +9,7 @@ import { errorHandler } from './middleware/errors.js';
 import { requestId } from './middleware/request-id.js';
 import { accountRoutes } from './routes/accounts.js';
 import { adminChannelRoutes } from './routes/admin-channels.js';
+import { boardLoginPage } from './routes/board-login.js';
 import { BULL_BOARD_PATH, bullBoard } from './routes/bull-board.js';
 import { healthRoutes } from './routes/health.js';
 import { relayRoutes } from './routes/relay.js';
@@ -19,12 +20,14 @@ export function createApp(context: ApiContext): Koa {
   const guardQueues = requireAdminCookie(context);
   const board = bullBoard(context);
   const guardAdmin = requireAdmin();
+  const loginPage = boardLoginPage();
 
   app.use(requestId());
   app.use(errorHandler());
   app.use(corsPolicy(context.config.ALLOW_ORIGINS));
   app.use(async function bullBoardMount(ctx, next) {
     if (ctx.path !== BULL_BOARD_PATH && !ctx.path.startsWith(`${BULL_BOARD_PATH}/`)) return next();
+    if (ctx.path === `${BULL_BOARD_PATH}/login` && ctx.method === 'GET') return loginPage(ctx, next);
     ctx.state.identity = null;
     return guardQueues(ctx, () => board(ctx, next));
   });

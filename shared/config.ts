@@ -61,7 +61,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
   const cleaned: Record<string, string> = {};
   for (const key of Object.keys(schema.shape)) {
     const value = env[key];
-    if (value !== undefined && value !== '') cleaned[key] = value;
+    if (value !== undefined && value.trim() !== '') cleaned[key] = value;
   }
   const result = schema.safeParse(cleaned);
   if (!result.success) {

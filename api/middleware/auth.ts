@@ -60,8 +60,12 @@ export function requireAdminCookie(context: ApiContext): Middleware {
     const identity = ctx.state.identity ?? (token ? await identityFromToken(context, token) : null);
     if (!identity?.isAdmin) {
       ctx.status = 401;
-      ctx.type = 'text/plain';
-      ctx.body = 'Unauthorized: log in as an administrator first (POST /login sets the session cookie).';
+      if (ctx.accepts('html', 'json') === 'html') {
+        ctx.type = 'text/html; charset=utf-8';
+        ctx.body = '<!doctype html><title>401</title><p>Administrators only. <a href="/admin/queues/login">Sign in</a></p>';
+      } else {
+        ctx.body = { status: false, error: 'administrator session required: sign in at /admin/queues/login' };
+      }
       return;
     }
     await next();

@@ -5,11 +5,15 @@ import { parseMapper, servedModels, upstreamModel } from './mapper.js';
 describe('channels/mapper', () => {
   describe('parseMapper', () => {
     it('parses from>to rules', () => {
-      assert.deepEqual(parseMapper('gpt-4>gpt-4-turbo'), [{ from: 'gpt-4', to: 'gpt-4-turbo', hideTarget: false }]);
+      assert.deepEqual(parseMapper('gpt-4>gpt-4-turbo'), [
+        { from: 'gpt-4', to: 'gpt-4-turbo', hideTarget: false },
+      ]);
     });
 
     it('parses !from>to as hiding the target', () => {
-      assert.deepEqual(parseMapper('!gpt-4>gpt-4-0613'), [{ from: 'gpt-4', to: 'gpt-4-0613', hideTarget: true }]);
+      assert.deepEqual(parseMapper('!gpt-4>gpt-4-0613'), [
+        { from: 'gpt-4', to: 'gpt-4-0613', hideTarget: true },
+      ]);
     });
 
     it('handles several lines, blank lines, surrounding spaces and CRLF', () => {

@@ -115,7 +115,8 @@ describe('channels/select', () => {
     it('produces different orders across seeds inside a tier', () => {
       const items = Array.from({ length: 6 }, (_, i) => item(`c${i}`, 0, 1));
       const orders = new Set<string>();
-      for (let seed = 0; seed < 50; seed++) orders.add(ids(orderCandidates(items, seededRandom(seed))).join(','));
+      for (let seed = 0; seed < 50; seed++)
+        orders.add(ids(orderCandidates(items, seededRandom(seed))).join(','));
       assert.ok(orders.size > 10, `only ${orders.size} distinct orders`);
     });
 

@@ -49,15 +49,21 @@ export function scrub(message: string): string {
     .replace(/\b[a-z][a-z0-9+.-]*:\/\/[^\s"'<>]+/gi, '[upstream]')
     .replace(/\b(?:\d{1,3}\.){3}\d{1,3}(?::\d+)?\b/g, '[upstream]')
     .replace(/\b[\w-]+(?:\.[\w-]+)+:\d{2,5}\b/g, '[upstream]')
+    .replace(/\blocalhost(?::\d+)?\b/gi, '[upstream]')
+    .replace(/\bbearer\s+[A-Za-z0-9._~+/=-]{8,}/gi, '[secret]')
     .replace(/\b(?:sk|pk|key|api|bearer)[-_][A-Za-z0-9_-]{8,}/gi, '[secret]')
     .slice(0, 1000);
 }
 
 export function parseRetryAfter(headers: Record<string, string | string[] | undefined>): number | null {
-  const ms = Number(headers['retry-after-ms']);
-  if (Number.isFinite(ms) && ms >= 0) return ms;
-  const raw = headers['retry-after'];
-  const value = Array.isArray(raw) ? raw[0] : raw;
+  const first = (name: string) => {
+    const raw = headers[name];
+    return (Array.isArray(raw) ? raw[0] : raw)?.trim() ?? '';
+  };
+  const msText = first('retry-after-ms');
+  const ms = Number(msText);
+  if (msText && Number.isFinite(ms) && ms >= 0) return ms;
+  const value = first('retry-after');
   if (!value) return null;
   const seconds = Number(value);
   if (Number.isFinite(seconds)) return Math.max(seconds * 1000, 0);

@@ -42,7 +42,7 @@ export class ChoiceMerger {
       }
       const { role, content, reasoning_content, refusal, tool_calls, ...rest } = choice.delta ?? {};
       if (role) acc.role = role;
-      if (typeof content === 'string') {
+      if (typeof content === 'string' && content.length > 0) {
         acc.content += content;
         acc.hasContent = true;
       }
@@ -58,7 +58,8 @@ export class ChoiceMerger {
           });
         } else {
           if (call.id) existing.id = call.id;
-          if (call.function?.name) existing.function.name += call.function.name;
+          // Some compatible upstreams repeat the name in every delta: keep the first.
+          if (call.function?.name && !existing.function.name) existing.function.name = call.function.name;
           if (call.function?.arguments) existing.function.arguments += call.function.arguments;
         }
       }

@@ -48,7 +48,8 @@ export async function parseChatStream(
     if (failure) throw failure;
     if (outcome.done) break;
   }
-  parser.feed(decoder.decode());
+  // A last frame without its closing blank line still counts (lenient, as most clients are).
+  parser.feed(`${decoder.decode()}\n\n`);
   if (failure) throw failure;
   if (!outcome.done && !outcome.finished)
     throw new UpstreamError('network', 'upstream stream ended unexpectedly');
