@@ -62,7 +62,8 @@ export function requireAdminCookie(context: ApiContext): Middleware {
       ctx.status = 401;
       if (ctx.accepts('html', 'json') === 'html') {
         ctx.type = 'text/html; charset=utf-8';
-        ctx.body = '<!doctype html><title>401</title><p>Administrators only. <a href="/admin/queues/login">Sign in</a></p>';
+        ctx.body =
+          '<!doctype html><title>401</title><p>Administrators only. <a href="/admin/queues/login">Sign in</a></p>';
       } else {
         ctx.body = { status: false, error: 'administrator session required: sign in at /admin/queues/login' };
       }

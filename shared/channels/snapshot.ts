@@ -54,7 +54,7 @@ export function toRoutable(row: Record<string, unknown>): RoutableChannel {
     rules,
     served: servedModels(parseList(row.models), rules),
     groups: new Set(parseList(row.group)),
-    proxy: proxy && proxy.proxy_type ? proxy : null,
+    proxy: proxy?.proxy_type ? proxy : null,
   };
 }
 

@@ -20,7 +20,7 @@ export function upstreamAgent(): Agent {
 
 /** The dispatcher for a channel: http(s) proxies are supported; socks5 is not yet. */
 export function dispatcherFor(proxy: ChannelProxy | null): Dispatcher {
-  if (!proxy || !proxy.proxy || proxy.proxy_type === 0) return upstreamAgent();
+  if (!proxy?.proxy || proxy.proxy_type === 0) return upstreamAgent();
   if (proxy.proxy_type === 3) throw new Error('socks5 channel proxies are not supported yet');
   const key = JSON.stringify(proxy);
   let dispatcher = proxies.get(key);
