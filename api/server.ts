@@ -31,9 +31,12 @@ export async function startApiServer(port = 0, host = '127.0.0.1'): Promise<ApiS
   async function stop(graceMs = context.config.SHUTDOWN_GRACE * 1000): Promise<void> {
     context.draining = true;
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    // Keep-alive connections become idle as their streams end: close them as they do.
     server.closeIdleConnections();
+    const sweeper = setInterval(() => server.closeIdleConnections(), 100);
     const deadline = new Promise<void>((resolve) => setTimeout(resolve, graceMs).unref());
     await Promise.race([closed, deadline]);
+    clearInterval(sweeper);
     server.closeAllConnections();
     await context.close();
   }
