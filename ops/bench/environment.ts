@@ -1,0 +1,238 @@
+// The bench environment: a fresh database and Redis prefix, the mock provider and gateway children,
+// readiness waits, root login + channel + API key setup, and a teardown that always runs.
+import { randomBytes } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import mysql from 'mysql2/promise';
+import { request } from 'undici';
+import type { BenchOptions } from './options.js';
+import { type ChildHandle, freePort, spawnNodeChild, stopChild } from './processes.js';
+
+export const benchHost = '127.0.0.1';
+export const benchModel = 'gpt-4o-mini';
+export const mockSecret = 'sk-mock';
+
+export interface BenchEnvironment {
+  databaseName: string;
+  redisPrefix: string;
+  mockPort: number;
+  apiPort: number;
+  /** The path prefix carrying the mock controls, e.g. `/mock/chunks=5&delay=0`. */
+  mockControlPath: string;
+  /** Gateway processes by role (`api`, `workers` or `gateway` for single) plus `mock`. */
+  children: ChildHandle[];
+  apiKey: string;
+  profileDirectory: string | null;
+}
+
+export interface EnvironmentPaths {
+  repositoryRoot: string;
+  outputDirectory: string;
+  stamp: string;
+}
+
+async function waitFor(
+  description: string,
+  timeoutMs: number,
+  probe: () => Promise<boolean>,
+  children: ChildHandle[],
+) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const dead = children.find((child) => child.hasExited());
+    if (dead) throw new Error(`${dead.name} exited while waiting for ${description}; see ${dead.logPath}`);
+    if (await probe().catch(() => false)) return;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${description}`);
+}
+
+async function getStatus(url: string): Promise<number> {
+  const response = await request(url, { headersTimeout: 2000, bodyTimeout: 2000 });
+  await response.body.dump();
+  return response.statusCode;
+}
+
+async function postJson(url: string, body: unknown, token?: string): Promise<Record<string, unknown>> {
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  if (token !== undefined) headers.authorization = token;
+  const response = await request(url, { method: 'POST', headers, body: JSON.stringify(body) });
+  const parsed = (await response.body.json()) as Record<string, unknown>;
+  if (response.statusCode !== 200 || parsed.status !== true) {
+    throw new Error(`POST ${url} failed: ${response.statusCode} ${JSON.stringify(parsed)}`);
+  }
+  return parsed;
+}
+
+/** Starts mock + gateway children and configures the gateway; `environment.children` is filled as it goes. */
+export async function startEnvironment(
+  options: BenchOptions,
+  paths: EnvironmentPaths,
+  environment: BenchEnvironment,
+): Promise<void> {
+  const suffix = randomBytes(4).toString('hex');
+  environment.databaseName = `chatnio_bench_${suffix}`;
+  environment.redisPrefix = `bench-${suffix}`;
+  environment.mockPort = await freePort();
+  environment.apiPort = await freePort();
+  environment.mockControlPath = `/mock/chunks=${options.chunks}&delay=${options.chunkDelayMs}`;
+  const logPath = (name: string) => join(paths.outputDirectory, `${paths.stamp}-${name}.log`);
+
+  const mock = spawnNodeChild({
+    name: 'mock',
+    entry: 'ops/mock-provider/main.ts',
+    cwd: paths.repositoryRoot,
+    logPath: logPath('mock'),
+    environment: {
+      MOCK_PROVIDER_PORT: String(environment.mockPort),
+      MOCK_PROVIDER_HOST: benchHost,
+      MOCK_PROVIDER_MAX_RECORDED: '0',
+    },
+  });
+  environment.children.push(mock);
+  const mockOrigin = `http://${benchHost}:${environment.mockPort}`;
+  await waitFor(
+    'the mock provider',
+    30_000,
+    async () => (await getStatus(`${mockOrigin}/__mock/health`)) === 200,
+    [mock],
+  );
+
+  const gatewayEnvironment: Record<string, string> = {
+    MYSQL_HOST: benchHost,
+    MYSQL_DB: environment.databaseName,
+    REDIS_HOST: benchHost,
+    REDIS_PREFIX: environment.redisPrefix,
+    SERVER_HOST: benchHost,
+    SERVER_PORT: String(environment.apiPort),
+    LOG_LEVEL: 'warn',
+    SECRET: randomBytes(32).toString('hex'),
+    SHUTDOWN_GRACE: '5',
+  };
+  if (options.workerConcurrency !== null)
+    gatewayEnvironment.WORKER_CONCURRENCY = String(options.workerConcurrency);
+  if (options.profile) {
+    environment.profileDirectory = join(paths.outputDirectory, 'prof', paths.stamp);
+    mkdirSync(environment.profileDirectory, { recursive: true });
+  }
+  const nodeFlags = environment.profileDirectory
+    ? ['--cpu-prof', `--cpu-prof-dir=${environment.profileDirectory}`]
+    : [];
+  const roles: [string, string][] =
+    options.topology === 'split'
+      ? [
+          ['api', 'api/main.ts'],
+          ['workers', 'workers/main.ts'],
+        ]
+      : [['gateway', 'ops/start.ts']];
+  for (const [name, entry] of roles) {
+    const child = spawnNodeChild({
+      name,
+      entry,
+      cwd: paths.repositoryRoot,
+      logPath: logPath(name),
+      environment: gatewayEnvironment,
+      nodeFlags,
+    });
+    environment.children.push(child);
+  }
+  const apiOrigin = `http://${benchHost}:${environment.apiPort}`;
+  await waitFor(
+    'gateway /ready',
+    90_000,
+    async () => (await getStatus(`${apiOrigin}/ready`)) === 200,
+    environment.children,
+  );
+
+  const login = await postJson(`${apiOrigin}/login`, { username: 'root', password: 'chatnio123456' });
+  const token = String(login.token);
+  const keyResponse = await request(`${apiOrigin}/apikey`, { headers: { authorization: token } });
+  const keyBody = (await keyResponse.body.json()) as { status?: boolean; key?: string };
+  if (keyBody.status !== true || typeof keyBody.key !== 'string') {
+    throw new Error(`GET /apikey failed: ${JSON.stringify(keyBody)}`);
+  }
+  environment.apiKey = keyBody.key;
+  await postJson(
+    `${apiOrigin}/admin/channel/create`,
+    {
+      name: 'mock',
+      type: 'openai',
+      priority: 0,
+      weight: 1,
+      models: [benchModel],
+      secret: mockSecret,
+      endpoint: `${mockOrigin}${environment.mockControlPath}`,
+      retry: 1,
+    },
+    token,
+  );
+}
+
+async function dropDatabase(name: string): Promise<void> {
+  const connection = await mysql.createConnection({
+    host: benchHost,
+    port: 3306,
+    user: 'root',
+    password: '',
+  });
+  try {
+    await connection.query(`DROP DATABASE IF EXISTS \`${name}\``);
+  } finally {
+    await connection.end();
+  }
+}
+
+async function deleteRedisPrefix(prefix: string): Promise<number> {
+  const redis = new Redis({ host: benchHost, port: 6379, lazyConnect: true, maxRetriesPerRequest: 2 });
+  await redis.connect();
+  let deleted = 0;
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length > 0) deleted += await redis.del(...keys);
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
+  return deleted;
+}
+
+/** Stops children (gateway first, mock last), drops the database and Redis keys; reports but never throws. */
+export async function stopEnvironment(
+  environment: BenchEnvironment,
+  log: (line: string) => void,
+): Promise<void> {
+  const gateway = environment.children.filter((child) => child.name !== 'mock');
+  await Promise.all(gateway.map((child) => stopChild(child, 10_000)));
+  await Promise.all(
+    environment.children.filter((child) => child.name === 'mock').map((child) => stopChild(child, 5000)),
+  );
+  if (environment.databaseName !== '') {
+    await dropDatabase(environment.databaseName).then(
+      () => log(`dropped database ${environment.databaseName}`),
+      (error) => log(`could not drop database ${environment.databaseName}: ${String(error)}`),
+    );
+  }
+  if (environment.redisPrefix !== '') {
+    await deleteRedisPrefix(environment.redisPrefix).then(
+      (count) => log(`deleted ${count} Redis keys under ${environment.redisPrefix}:`),
+      (error) => log(`could not delete Redis keys under ${environment.redisPrefix}: ${String(error)}`),
+    );
+  }
+}
+
+export function emptyEnvironment(): BenchEnvironment {
+  return {
+    databaseName: '',
+    redisPrefix: '',
+    mockPort: 0,
+    apiPort: 0,
+    mockControlPath: '',
+    children: [],
+    apiKey: '',
+    profileDirectory: null,
+  };
+}

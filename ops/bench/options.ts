@@ -1,0 +1,114 @@
+// Bench command-line flags (`npm run bench -- --duration=5 --topology=single --profile`),
+// parsed into one validated options object; `--help` prints the list.
+
+export type Topology = 'split' | 'single';
+export type BenchMode = 'stream' | 'non-stream';
+
+export interface BenchOptions {
+  topology: Topology;
+  /** Measured seconds per cell and target. */
+  durationSeconds: number;
+  /** Unmeasured seconds before each measured run. */
+  warmupSeconds: number;
+  chunks: number;
+  chunkDelayMs: number;
+  concurrencies: number[];
+  modes: BenchMode[];
+  profile: boolean;
+  workerConcurrency: number | null;
+  /** Per-request timeout in milliseconds. */
+  requestTimeoutMs: number;
+  writeResults: boolean;
+}
+
+export const usage = `Usage: npm run bench -- [flags]
+  --topology=split|single   split: api + workers processes (default); single: ops/start.ts
+  --duration=SECONDS        measured seconds per cell and target (default 10)
+  --warmup=SECONDS          unmeasured warm-up before each measured run (default 2)
+  --chunks=N                mock content chunks per reply (default 5)
+  --chunk-delay=MS          mock delay between chunks (default 0)
+  --concurrency=1,50,200    virtual users per cell (default 1,50,200)
+  --modes=stream,non-stream cells to run (default both)
+  --worker-concurrency=N    WORKER_CONCURRENCY for the gateway (default: gateway default)
+  --timeout=SECONDS         per-request timeout (default 30)
+  --profile                 CPU-profile the gateway processes and print the hottest functions
+  --no-results              do not update ops/bench/RESULTS.md`;
+
+function numberFlag(name: string, text: string, minimum: number, maximum: number): number {
+  const value = Number(text);
+  if (!Number.isFinite(value) || value < minimum || value > maximum) {
+    throw new Error(
+      `--${name} must be a number between ${minimum} and ${maximum}, got ${JSON.stringify(text)}`,
+    );
+  }
+  return value;
+}
+
+export function parseOptions(argv: string[]): BenchOptions | null {
+  const options: BenchOptions = {
+    topology: 'split',
+    durationSeconds: 10,
+    warmupSeconds: 2,
+    chunks: 5,
+    chunkDelayMs: 0,
+    concurrencies: [1, 50, 200],
+    modes: ['stream', 'non-stream'],
+    profile: false,
+    workerConcurrency: null,
+    requestTimeoutMs: 30_000,
+    writeResults: true,
+  };
+  for (const argument of argv) {
+    if (argument === '--help' || argument === '-h') return null;
+    if (argument === '--profile') {
+      options.profile = true;
+      continue;
+    }
+    if (argument === '--no-results') {
+      options.writeResults = false;
+      continue;
+    }
+    const match = /^--([a-z-]+)=(.*)$/.exec(argument);
+    if (!match) throw new Error(`Unknown argument ${JSON.stringify(argument)}\n${usage}`);
+    const [, name, value] = match;
+    switch (name) {
+      case 'topology':
+        if (value !== 'split' && value !== 'single') throw new Error('--topology must be split or single');
+        options.topology = value;
+        break;
+      case 'duration':
+        options.durationSeconds = numberFlag(name, value, 0.5, 600);
+        break;
+      case 'warmup':
+        options.warmupSeconds = numberFlag(name, value, 0, 60);
+        break;
+      case 'chunks':
+        options.chunks = Math.floor(numberFlag(name, value, 1, 10_000));
+        break;
+      case 'chunk-delay':
+        options.chunkDelayMs = numberFlag(name, value, 0, 10_000);
+        break;
+      case 'concurrency':
+        options.concurrencies = value.split(',').map((part) => Math.floor(numberFlag(name, part, 1, 5000)));
+        break;
+      case 'modes': {
+        const modes = value.split(',');
+        for (const mode of modes) {
+          if (mode !== 'stream' && mode !== 'non-stream')
+            throw new Error('--modes takes stream and/or non-stream');
+        }
+        options.modes = modes as BenchMode[];
+        break;
+      }
+      case 'worker-concurrency':
+        options.workerConcurrency = Math.floor(numberFlag(name, value, 1, 100_000));
+        break;
+      case 'timeout':
+        options.requestTimeoutMs = numberFlag(name, value, 1, 600) * 1000;
+        break;
+      default:
+        throw new Error(`Unknown flag --${name}\n${usage}`);
+    }
+  }
+  return options;
+}
