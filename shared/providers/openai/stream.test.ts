@@ -104,7 +104,7 @@ describe('providers/openai/stream', () => {
       }
     });
 
-    it('stops reading the body after [DONE] and ignores later frames', async () => {
+    it('returns at [DONE], ignores later frames and drains the rest so the socket is reused', async () => {
       const tail = Buffer.from(
         'data: {"choices":[{"index":0,"delta":{"content":"late"},"finish_reason":null}]}\n\n',
       );
@@ -113,7 +113,8 @@ describe('providers/openai/stream', () => {
       const pieces = [bytes, tail, tail];
       const outcome = await parseChatStream(iterate(pieces, pulled), (chunk) => chunks.push(chunk));
       assert.equal(outcome.done, true);
-      assert.equal(pulled.count, 1);
+      await new Promise((resolve) => setImmediate(resolve));
+      assert.equal(pulled.count, 3, 'the rest of the body is read, not abandoned');
       assert.doesNotMatch(content(chunks), /late/);
       const sameBuffer = await parse([Buffer.concat([bytes, tail])]);
       assert.doesNotMatch(content(sameBuffer.chunks), /late/);

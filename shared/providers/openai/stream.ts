@@ -43,10 +43,20 @@ export async function parseChatStream(
     },
   });
   const decoder = new TextDecoder();
-  for await (const bytes of body) {
-    parser.feed(decoder.decode(bytes, { stream: true }));
-    if (failure) throw failure;
-    if (outcome.done) break;
+  const iterator = body[Symbol.asyncIterator]();
+  try {
+    for (let next = await iterator.next(); !next.done; next = await iterator.next()) {
+      parser.feed(decoder.decode(next.value, { stream: true }));
+      if (failure) throw failure;
+      if (outcome.done) {
+        // Breaking out would destroy the socket; let the response end so it is reused.
+        drainQuietly(iterator);
+        return outcome;
+      }
+    }
+  } catch (error) {
+    await iterator.return?.().catch(() => undefined);
+    throw error;
   }
   // A last frame without its closing blank line still counts (lenient, as most clients are).
   parser.feed(`${decoder.decode()}\n\n`);
@@ -54,4 +64,23 @@ export async function parseChatStream(
   if (!outcome.done && !outcome.finished)
     throw new UpstreamError('network', 'upstream stream ended unexpectedly');
   return outcome;
+}
+
+const DRAIN_AFTER_DONE_MS = 2000;
+
+/** Reads the rest of a finished stream in the background; gives up (closing it) after a while. */
+function drainQuietly(iterator: AsyncIterator<Uint8Array>): void {
+  const timer = setTimeout(() => iterator.return?.().catch(() => undefined), DRAIN_AFTER_DONE_MS);
+  timer.unref();
+  (async () => {
+    try {
+      while (!(await iterator.next()).done) {
+        // discard
+      }
+    } catch {
+      // the upstream closed or we gave up: nothing to report after [DONE]
+    } finally {
+      clearTimeout(timer);
+    }
+  })();
 }
