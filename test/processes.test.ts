@@ -1,6 +1,7 @@
 // Process-level behaviour with real child processes: concurrent first starts migrate once,
 // a killed worker gives the client an error instead of a hang, and SIGTERM drains streams.
 import assert from 'node:assert/strict';
+import { Queue } from 'bullmq';
 import knexModule from 'knex';
 import { knexConfig } from '../shared/db.js';
 import { startMockProvider, type MockProvider } from '../ops/mock-provider/server.js';
@@ -87,10 +88,11 @@ describe('processes', function () {
     }
   });
 
-  it('a worker killed mid-stream gives the client an error instead of a hang', async () => {
+  it('a worker killed mid-stream gives the client worker_lost, and its job is failed, never re-run', async () => {
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
-    const workers = spawn('workers/main.ts');
+    const shortLocks = { JOB_LOCK_DURATION: '2', STALLED_CHECK_INTERVAL: '0.5' };
+    const workers = spawn('workers/main.ts', shortLocks);
     const api = spawn('api/main.ts', { SERVER_PORT: String(port), SERVER_HOST: '127.0.0.1' });
     await waitForReady(url, api);
     await waitForLine(workers, /workers ready/);
@@ -104,6 +106,26 @@ describe('processes', function () {
     text = await readUntil(reader, (t) => t.includes('"error"'), text);
     assert.match(text, /"code":"worker_lost"/);
     assert.ok(!text.includes('[DONE]'));
+    // A new worker's stall check fails the dead worker's job once its lock expired; never re-runs it.
+    const jobId = String(response.headers.get('x-request-id'));
+    const replacement = spawn('workers/main.ts', shortLocks);
+    await waitForLine(replacement, /workers ready/);
+    const queue = new Queue('chat', {
+      connection: { host: '127.0.0.1', port: 6379 },
+      prefix: `${prefix}:bull`,
+    });
+    try {
+      let state = await queue.getJobState(jobId);
+      for (let i = 0; i < 100 && state !== 'failed'; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        state = await queue.getJobState(jobId);
+      }
+      assert.equal(state, 'failed');
+      const job = await queue.getJob(jobId);
+      assert.match(job?.failedReason ?? '', /stalled/i);
+    } finally {
+      await queue.close();
+    }
     await stopChild(api);
   });
 

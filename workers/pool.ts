@@ -62,6 +62,8 @@ export async function startWorkerPool(): Promise<WorkerPool> {
         concurrency: c.WORKER_CONCURRENCY,
         // A relay job runs once: a job whose worker died is failed, never run again.
         maxStalledCount: 0,
+        lockDuration: c.JOB_LOCK_DURATION * 1000,
+        stalledInterval: c.STALLED_CHECK_INTERVAL * 1000,
       }),
   );
   for (const worker of workers) {

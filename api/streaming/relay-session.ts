@@ -29,8 +29,9 @@ export async function openRelaySession(
   };
   const abandon = () => {
     context.redis.publish(context.keys.cancelChannel, data.requestId).catch(() => undefined);
-    // Still waiting in the queue: remove it so it never runs (an active job is locked).
-    context.chatQueue.remove(data.requestId).catch(() => undefined);
+    // Still waiting in the queue: remove it so it never runs. An active job is left alone:
+    // its worker aborts on the cancel, or, if that worker died, the stall check fails it.
+    removeIfWaiting(context, data.requestId).catch(() => undefined);
   };
   const armIdle = () => {
     clearTimeout(idleTimer);
@@ -65,4 +66,10 @@ export async function openRelaySession(
       log.info('client closed the connection: relay cancelled');
     },
   };
+}
+
+async function removeIfWaiting(context: ApiContext, jobId: string): Promise<void> {
+  const state = await context.chatQueue.getJobState(jobId);
+  if (state === 'waiting' || state === 'prioritized' || state === 'delayed')
+    await context.chatQueue.remove(jobId);
 }
