@@ -34,7 +34,7 @@ describe('processes', function () {
     await Promise.all(children.map((child) => stopChild(child, 'SIGKILL')));
     await mock.close();
     await dropDatabase(database);
-    await deleteRedisPrefix(prefix, testEnvironment.REDIS_HOST, Number(testEnvironment.REDIS_PORT));
+    await deleteRedisPrefix(prefix);
   });
 
   const spawn = (entry: string, overrides: Record<string, string> = {}) => {

@@ -29,10 +29,11 @@ export function completionIdentity(
   };
 }
 
-export function chunkFrame(
+function frame(
   identity: CompletionIdentity,
   choices: ChunkChoice[],
-  fingerprint?: string | null,
+  fingerprint: string | null | undefined,
+  usage: Usage | null | undefined,
 ): string {
   const chunk: ChatCompletionChunk = {
     id: identity.id,
@@ -42,21 +43,22 @@ export function chunkFrame(
     system_fingerprint: fingerprint ?? null,
     choices,
   };
-  if (identity.includeUsage) chunk.usage = null;
+  if (usage !== undefined) chunk.usage = usage;
   return `data: ${JSON.stringify(chunk)}\n\n`;
 }
 
+/** A content chunk; with include_usage every chunk carries `usage: null`, as OpenAI's do. */
+export function chunkFrame(
+  identity: CompletionIdentity,
+  choices: ChunkChoice[],
+  fingerprint?: string | null,
+): string {
+  return frame(identity, choices, fingerprint, identity.includeUsage ? null : undefined);
+}
+
+/** The final usage chunk: no choices, the usage object. */
 export function usageFrame(identity: CompletionIdentity, usage: Usage, fingerprint?: string | null): string {
-  const chunk: ChatCompletionChunk = {
-    id: identity.id,
-    object: 'chat.completion.chunk',
-    created: identity.created,
-    model: identity.model,
-    system_fingerprint: fingerprint ?? null,
-    choices: [],
-    usage,
-  };
-  return `data: ${JSON.stringify(chunk)}\n\n`;
+  return frame(identity, [], fingerprint, usage);
 }
 
 export const DONE_FRAME = 'data: [DONE]\n\n';

@@ -3,8 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
-import mysql from 'mysql2/promise';
+import { deleteRedisPrefix, dropDatabase } from '../cleanup.js';
 import { request } from 'undici';
 import type { BenchOptions } from './options.js';
 import { type ChildHandle, freePort, spawnNodeChild, stopChild } from './processes.js';
@@ -169,37 +168,6 @@ export async function startEnvironment(
   );
 }
 
-async function dropDatabase(name: string): Promise<void> {
-  const connection = await mysql.createConnection({
-    host: benchHost,
-    port: 3306,
-    user: 'root',
-    password: '',
-  });
-  try {
-    await connection.query(`DROP DATABASE IF EXISTS \`${name}\``);
-  } finally {
-    await connection.end();
-  }
-}
-
-async function deleteRedisPrefix(prefix: string): Promise<number> {
-  const redis = new Redis({ host: benchHost, port: 6379, lazyConnect: true, maxRetriesPerRequest: 2 });
-  await redis.connect();
-  let deleted = 0;
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length > 0) deleted += await redis.del(...keys);
-    } while (cursor !== '0');
-  } finally {
-    redis.disconnect();
-  }
-  return deleted;
-}
-
 /** Stops children (gateway first, mock last), drops the database and Redis keys; reports but never throws. */
 export async function stopEnvironment(
   environment: BenchEnvironment,
@@ -211,13 +179,18 @@ export async function stopEnvironment(
     environment.children.filter((child) => child.name === 'mock').map((child) => stopChild(child, 5000)),
   );
   if (environment.databaseName !== '') {
-    await dropDatabase(environment.databaseName).then(
+    await dropDatabase(environment.databaseName, {
+      host: benchHost,
+      port: 3306,
+      user: 'root',
+      password: '',
+    }).then(
       () => log(`dropped database ${environment.databaseName}`),
       (error) => log(`could not drop database ${environment.databaseName}: ${String(error)}`),
     );
   }
   if (environment.redisPrefix !== '') {
-    await deleteRedisPrefix(environment.redisPrefix).then(
+    await deleteRedisPrefix(environment.redisPrefix, { host: benchHost, port: 6379 }).then(
       (count) => log(`deleted ${count} Redis keys under ${environment.redisPrefix}:`),
       (error) => log(`could not delete Redis keys under ${environment.redisPrefix}: ${String(error)}`),
     );

@@ -52,7 +52,7 @@ export async function stopHarness(): Promise<void> {
   }
   await closeDb();
   await dropDatabase(config().MYSQL_DB);
-  await deleteRedisPrefix(config().REDIS_PREFIX, config().REDIS_HOST, config().REDIS_PORT);
+  await deleteRedisPrefix(config().REDIS_PREFIX);
 }
 
 export async function postJson(
