@@ -13,6 +13,7 @@ import { PubSub, parseInvalidate } from '../shared/pubsub.js';
 import { type ChatJobData, createQueue } from '../shared/queues.js';
 import { createRedis } from '../shared/redis.js';
 import { type RedisKeys, redisKeys } from '../shared/redis-keys.js';
+import { SettingsStore } from '../shared/settings/store.js';
 import { RelayReceiver } from '../shared/stream-relay.js';
 import { IdentityCache } from './auth/identity-cache.js';
 
@@ -24,6 +25,8 @@ export interface ApiContext {
   processId: string;
   jwtSecret: string;
   identities: IdentityCache;
+  /** Site settings (setting table), reloaded on every announced change. */
+  settings: SettingsStore;
   snapshot: ChannelSnapshot;
   receiver: RelayReceiver;
   chatQueue: Queue<ChatJobData>;
@@ -45,19 +48,24 @@ export async function createApiContext(): Promise<ApiContext> {
   const pubsub = new PubSub(subscriber);
   const identities = new IdentityCache(knex, c.AUTH_CACHE_TTL * 1000);
   const snapshot = new ChannelSnapshot(knex, { source: redis, key: keys.channelsVersion });
-  await snapshot.reload();
+  const settings = new SettingsStore(knex);
+  await Promise.all([snapshot.reload(), settings.reload()]);
   const receiver = new RelayReceiver(pubsub, keys.replyChannel(processId));
   await receiver.start();
   await pubsub.subscribe(keys.invalidateChannel, (message) => {
     const change = parseInvalidate(message);
     if (change?.topic === 'channels')
       snapshot.reload().catch((error) => logger().error({ err: error }, 'reload failed'));
+    if (change?.topic === 'settings') settings.reload().catch((error) => logger().error({ err: error }, 'reload failed'));
     if (change?.topic === 'auth') {
       if (change.id) identities.invalidateUser(Number(change.id));
       else identities.clear();
     }
   });
-  const refresh = setInterval(() => snapshot.reload().catch(() => undefined), SNAPSHOT_REFRESH_MS);
+  const refresh = setInterval(() => {
+    snapshot.reload().catch(() => undefined);
+    settings.reload().catch(() => undefined);
+  }, SNAPSHOT_REFRESH_MS);
   refresh.unref();
   const chatQueue = createQueue('chat', bullRedis);
   await chatQueue.waitUntilReady();
@@ -69,6 +77,7 @@ export async function createApiContext(): Promise<ApiContext> {
     processId,
     jwtSecret: await resolveJwtSecret(knex),
     identities,
+    settings,
     snapshot,
     receiver,
     chatQueue,

@@ -13,6 +13,12 @@ import * as m8 from './20261126000900_create_redeem.js';
 import * as m9 from './20261126001000_create_broadcast.js';
 import * as m10 from './20261126001100_create_channel.js';
 import * as m11 from './20261126001200_create_setting.js';
+import * as m12 from './20261126001300_create_charge.js';
+import * as m13 from './20261126001400_create_plan.js';
+import * as m14 from './20261126001500_create_plan_usage.js';
+import * as m15 from './20261126001600_create_quota_hold.js';
+import * as m16 from './20261126001700_create_usage_record.js';
+import * as m17 from './20261126001800_create_usage_daily.js';
 
 export const migrations: [string, Knex.Migration][] = [
   ['20261126000100_create_auth', m0],
@@ -27,4 +33,10 @@ export const migrations: [string, Knex.Migration][] = [
   ['20261126001000_create_broadcast', m9],
   ['20261126001100_create_channel', m10],
   ['20261126001200_create_setting', m11],
+  ['20261126001300_create_charge', m12],
+  ['20261126001400_create_plan', m13],
+  ['20261126001500_create_plan_usage', m14],
+  ['20261126001600_create_quota_hold', m15],
+  ['20261126001700_create_usage_record', m16],
+  ['20261126001800_create_usage_daily', m17],
 ];

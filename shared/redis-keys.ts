@@ -21,4 +21,4 @@ export function redisKeys(prefix: string) {
 export type RedisKeys = ReturnType<typeof redisKeys>;
 
 /** Topics sent on the invalidate channel. */
-export type InvalidateTopic = 'channels' | 'auth';
+export type InvalidateTopic = 'channels' | 'auth' | 'settings' | 'charges' | 'plans';

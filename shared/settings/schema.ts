@@ -1,0 +1,65 @@
+// Site settings: sections with defaults, validated with zod. Stored one row per section in
+// the `setting` table (key = section name, value = JSON); unknown keys are dropped.
+import { z } from 'zod';
+
+export const siteSettings = z.object({
+  /** Refuse new registrations. */
+  close_register: z.boolean().default(false),
+  /** Points credited to a new user. */
+  quota: z.number().min(0).default(0),
+  /** Whether /v1 relay requests may be paid by a subscription plan (web chat always may). */
+  relay_plan: z.boolean().default(false),
+  title: z.string().max(255).default('Chat Nio'),
+  announcement: z.string().max(10_000).default(''),
+});
+
+export const mailSettings = z.object({
+  host: z.string().max(255).default(''),
+  port: z.number().int().min(1).max(65535).default(465),
+  /** TLS from the start (465); false uses STARTTLS when offered. */
+  secure: z.boolean().default(true),
+  username: z.string().max(255).default(''),
+  password: z.string().max(255).default(''),
+  from: z.string().max(255).default(''),
+});
+
+export const billingSettings = z.object({
+  /** Output tokens assumed for a hold when the request sets no max_tokens. */
+  default_output_tokens: z.number().int().min(1).default(4096),
+  /** Usage records older than this many days are pruned (0 keeps them forever). */
+  record_retention_days: z.number().int().min(0).default(90),
+});
+
+export const cacheSettings = z.object({
+  /** Models whose answers are cached (opt-in). */
+  models: z.array(z.string().min(1)).default([]),
+  /** Seconds a cached answer lives. */
+  expire: z.number().int().min(1).default(3600),
+  /** Answer variants stored per prompt (a random slot is used). */
+  size: z.number().int().min(1).max(100).default(1),
+});
+
+export const limitSettings = z.object({
+  /** Requests per minute per API key (sliding window); 0 = unlimited. */
+  rpm: z.number().int().min(0).default(100),
+  /** Tokens per minute per API key; 0 = unlimited. */
+  tpm: z.number().int().min(0).default(0),
+  /** Concurrent relay requests per API key; 0 = unlimited. */
+  concurrency: z.number().int().min(0).default(0),
+});
+
+export const settingsSchema = z.object({
+  site: siteSettings.default(siteSettings.parse({})),
+  mail: mailSettings.default(mailSettings.parse({})),
+  billing: billingSettings.default(billingSettings.parse({})),
+  cache: cacheSettings.default(cacheSettings.parse({})),
+  limits: limitSettings.default(limitSettings.parse({})),
+});
+
+export type Settings = z.infer<typeof settingsSchema>;
+export type SettingsSection = keyof Settings;
+export const SETTINGS_SECTIONS = Object.keys(settingsSchema.shape) as SettingsSection[];
+
+export function defaultSettings(): Settings {
+  return settingsSchema.parse({});
+}
