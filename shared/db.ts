@@ -20,6 +20,8 @@ export function knexConfig(database: string | null = config().MYSQL_DB): Knex.Co
       timezone: 'Z',
       // MySQL has no boolean type: TINYINT(1) columns come back as real booleans.
       typeCast(field: { type: string; length: number; string(): string | null }, next: () => unknown) {
+        // DATE columns (billing periods, rollup days) stay 'YYYY-MM-DD' strings.
+        if (field.type === 'DATE') return field.string();
         if (field.type === 'TINY' && field.length === 1) {
           const value = field.string();
           return value === null ? null : value === '1';

@@ -4,9 +4,11 @@ import { Queue, type JobsOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { config } from './config.js';
 import { redisKeys } from './redis-keys.js';
+import type { FundingSource, SettleInput } from './billing/ledger.js';
+import type { ChargeRule } from './billing/pricing.js';
 import type { ChatRequestBody } from './wire/chat.js';
 
-export const QUEUE_NAMES = ['chat'] as const;
+export const QUEUE_NAMES = ['chat', 'billing', 'maintenance'] as const;
 export type QueueName = (typeof QUEUE_NAMES)[number];
 
 /** Who is asking, resolved by the api; workers never re-authenticate. */
@@ -32,10 +34,27 @@ export interface ChatJobData {
   enqueuedAt: number;
   /** The channel change counter the api routed with; older worker snapshots reload first. */
   channelsVersion: number;
+  billing: JobBilling;
 }
+
+/** How a relay request is paid, decided by the api when it took the hold. */
+export interface JobBilling {
+  source: FundingSource;
+  /** The price in force when the hold was taken (null: unpriced model used by an admin). */
+  rule: Pick<ChargeRule, 'type' | 'input' | 'output'> | null;
+  /** `-official` models answer without Chat Nio's `quota` field. */
+  showQuota: boolean;
+}
+
+/** A settlement that could not be written inline; retried from the billing queue. */
+export type BillingJobData = SettleInput;
+
+export type MaintenanceJobData = { task: 'sweep-holds' } | { task: 'prune-records' };
 
 export interface JobDataByQueue {
   chat: ChatJobData;
+  billing: BillingJobData;
+  maintenance: MaintenanceJobData;
 }
 
 export function queueOptions(connection: Redis) {

@@ -10,11 +10,11 @@ export type EndReason = 'stop' | 'length' | 'tool_calls' | 'content_filter' | 'c
 
 export type RelayEvent =
   /** One upstream chunk's choices (stream mode). */
-  | { t: 'delta'; choices: ChunkChoice[]; fingerprint?: string | null }
+  | { t: 'delta'; choices: ChunkChoice[]; fingerprint?: string | null; quota?: number }
   /** Token usage reported by the upstream (or counted). */
-  | { t: 'usage'; usage: Usage }
+  | { t: 'usage'; usage: Usage; quota?: number }
   /** The merged answer (non-stream mode). */
-  | { t: 'completion'; choices: CompletionChoice[]; usage: Usage; fingerprint?: string | null }
+  | { t: 'completion'; choices: CompletionChoice[]; usage: Usage; fingerprint?: string | null; quota?: number }
   | { t: 'error'; error: SerializedError }
   | { t: 'end'; reason: EndReason }
   /** Sent while the worker waits on a slow upstream, so the api knows it is alive. */

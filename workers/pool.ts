@@ -1,6 +1,6 @@
 // A worker pool: one BullMQ Worker per queue plus the shared machinery (channel snapshot,
 // cancel subscription, heartbeats, relay publisher). Used by workers/main.ts and ops/start.ts.
-import { Worker } from 'bullmq';
+import { type Queue, Worker, type WorkerOptions } from 'bullmq';
 import { ChannelSnapshot } from '../shared/channels/snapshot.js';
 import { config } from '../shared/config.js';
 import { db } from '../shared/db.js';
@@ -8,7 +8,15 @@ import { errors } from '../shared/errors.js';
 import { logger } from '../shared/log.js';
 import { PubSub, parseInvalidate } from '../shared/pubsub.js';
 import { closeAgents } from '../shared/providers/http.js';
-import { QUEUE_NAMES, queueOptions } from '../shared/queues.js';
+import {
+  createQueue,
+  type JobDataByQueue,
+  type MaintenanceJobData,
+  QUEUE_NAMES,
+  type QueueName,
+  queueOptions,
+} from '../shared/queues.js';
+import { SettingsStore } from '../shared/settings/store.js';
 import { createRedis } from '../shared/redis.js';
 import { redisKeys } from '../shared/redis-keys.js';
 import { RelayPublisher } from '../shared/stream-relay.js';
@@ -34,38 +42,51 @@ export async function startWorkerPool(): Promise<WorkerPool> {
   const subscriberRedis = createRedis('worker-subscribe');
   const bullRedis = createRedis('worker-bull');
   const pubsub = new PubSub(subscriberRedis);
-  const snapshot = new ChannelSnapshot(db(), { source: publisherRedis, key: keys.channelsVersion });
-  await snapshot.reload();
+  const knex = db();
+  const snapshot = new ChannelSnapshot(knex, { source: publisherRedis, key: keys.channelsVersion });
+  const settings = new SettingsStore(knex);
+  await Promise.all([snapshot.reload(), settings.reload()]);
   const cancels = new CancelRegistry();
   await pubsub.subscribe(keys.cancelChannel, (requestId) => cancels.cancel(requestId));
   await pubsub.subscribe(keys.invalidateChannel, (message) => {
-    if (parseInvalidate(message)?.topic === 'channels') {
-      snapshot.reload().catch((error) => log.error({ err: error }, 'channel reload failed'));
-    }
+    const topic = parseInvalidate(message)?.topic;
+    if (topic === 'channels') snapshot.reload().catch((error) => log.error({ err: error }, 'channel reload failed'));
+    if (topic === 'settings') settings.reload().catch((error) => log.error({ err: error }, 'settings reload failed'));
   });
   const refresh = setInterval(() => snapshot.reload().catch(() => undefined), SNAPSHOT_REFRESH_MS);
   refresh.unref();
   const publisher = new RelayPublisher(publisherRedis);
   const heartbeats = new HeartbeatTicker(c.HEARTBEAT_INTERVAL * 1000);
   heartbeats.start();
+  const chatQueue = createQueue('chat', bullRedis);
+  const billingQueue = createQueue('billing', bullRedis);
+  const maintenanceQueue = createQueue('maintenance', bullRedis);
   const handlers = createJobHandlers({
     config: c,
+    knex,
+    settings,
+    chatQueue,
+    billingQueue,
     snapshot,
     cancels,
     heartbeats,
     publish: (replyTo, requestId, event) => publisher.send(replyTo, requestId, event),
   });
-  const workers = QUEUE_NAMES.map(
-    (name) =>
-      new Worker(name, handlers[name], {
-        ...queueOptions(bullRedis),
-        concurrency: c.WORKER_CONCURRENCY,
-        // A relay job runs once: a job whose worker died is failed, never run again.
-        maxStalledCount: 0,
-        lockDuration: c.JOB_LOCK_DURATION * 1000,
-        stalledInterval: c.STALLED_CHECK_INTERVAL * 1000,
-      }),
-  );
+  const start = <N extends QueueName>(name: N, options: Partial<WorkerOptions>) =>
+    new Worker<JobDataByQueue[N]>(name, handlers[name], {
+      ...queueOptions(bullRedis),
+      lockDuration: c.JOB_LOCK_DURATION * 1000,
+      stalledInterval: c.STALLED_CHECK_INTERVAL * 1000,
+      ...options,
+    }) as Worker;
+  const workers: Worker[] = [
+    // A relay job runs once: a job whose worker died is failed, never run again.
+    start('chat', { concurrency: c.WORKER_CONCURRENCY, maxStalledCount: 0 }),
+    // Settlements are idempotent: retry them, also after a crash.
+    start('billing', { concurrency: 20, maxStalledCount: 5 }),
+    start('maintenance', { concurrency: 1, maxStalledCount: 1 }),
+  ];
+  await scheduleMaintenance(maintenanceQueue);
   for (const worker of workers) {
     worker.on('error', (error) => log.error({ err: error }, 'worker error'));
   }
@@ -79,6 +100,7 @@ export async function startWorkerPool(): Promise<WorkerPool> {
       cancels.cancelAll(errors.overloaded());
     }, graceMs);
     await Promise.all(workers.map((worker) => worker.close()));
+    await Promise.all([chatQueue.close(), billingQueue.close(), maintenanceQueue.close()]);
     clearTimeout(deadline);
     heartbeats.stop();
     await publisher.flush();
@@ -89,4 +111,13 @@ export async function startWorkerPool(): Promise<WorkerPool> {
   }
 
   return { workers, snapshot, cancels, close };
+}
+
+const SWEEP_EVERY_MS = 60_000;
+const PRUNE_EVERY_MS = 6 * 3600_000;
+
+/** Repeatable maintenance jobs (idempotent: every worker process upserts the same schedulers). */
+async function scheduleMaintenance(queue: Queue<MaintenanceJobData>): Promise<void> {
+  await queue.upsertJobScheduler('sweep-holds', { every: SWEEP_EVERY_MS }, { name: 'sweep stale holds', data: { task: 'sweep-holds' } });
+  await queue.upsertJobScheduler('prune-records', { every: PRUNE_EVERY_MS }, { name: 'prune old usage records', data: { task: 'prune-records' } });
 }

@@ -34,8 +34,9 @@ function frame(
   choices: ChunkChoice[],
   fingerprint: string | null | undefined,
   usage: Usage | null | undefined,
+  quota: number | undefined,
 ): string {
-  const chunk: ChatCompletionChunk = {
+  const chunk: ChatCompletionChunk & { quota?: number } = {
     id: identity.id,
     object: 'chat.completion.chunk',
     created: identity.created,
@@ -44,6 +45,7 @@ function frame(
     choices,
   };
   if (usage !== undefined) chunk.usage = usage;
+  if (quota !== undefined) chunk.quota = quota;
   return `data: ${JSON.stringify(chunk)}\n\n`;
 }
 
@@ -52,13 +54,19 @@ export function chunkFrame(
   identity: CompletionIdentity,
   choices: ChunkChoice[],
   fingerprint?: string | null,
+  quota?: number,
 ): string {
-  return frame(identity, choices, fingerprint, identity.includeUsage ? null : undefined);
+  return frame(identity, choices, fingerprint, identity.includeUsage ? null : undefined, quota);
 }
 
 /** The final usage chunk: no choices, the usage object. */
-export function usageFrame(identity: CompletionIdentity, usage: Usage, fingerprint?: string | null): string {
-  return frame(identity, [], fingerprint, usage);
+export function usageFrame(
+  identity: CompletionIdentity,
+  usage: Usage,
+  fingerprint?: string | null,
+  quota?: number,
+): string {
+  return frame(identity, [], fingerprint, usage, quota);
 }
 
 export const DONE_FRAME = 'data: [DONE]\n\n';
@@ -69,8 +77,9 @@ export function completionBody(
   choices: CompletionChoice[],
   usage: Usage,
   fingerprint?: string | null,
-): ChatCompletion {
-  return {
+  quota?: number,
+): ChatCompletion & { quota?: number } {
+  const body: ChatCompletion & { quota?: number } = {
     id: identity.id,
     object: 'chat.completion',
     created: identity.created,
@@ -79,4 +88,6 @@ export function completionBody(
     usage,
     system_fingerprint: fingerprint ?? null,
   };
+  if (quota !== undefined) body.quota = quota;
+  return body;
 }

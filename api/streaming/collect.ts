@@ -22,7 +22,7 @@ export async function collectChat(
   const onEvent = (event: RelayEvent) => {
     if (event.t === 'completion') {
       ctx.status = 200;
-      ctx.body = completionBody(identity, event.choices, event.usage, event.fingerprint);
+      ctx.body = completionBody(identity, event.choices, event.usage, event.fingerprint, event.quota);
       settle();
     } else if (event.t === 'error') {
       sendError(ctx, GatewayError.fromJSON(event.error));

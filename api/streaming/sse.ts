@@ -58,10 +58,10 @@ export async function streamChat(
       case 'delta':
         commit();
         fingerprint = event.fingerprint ?? fingerprint;
-        body.write(chunkFrame(identity, event.choices, event.fingerprint));
+        body.write(chunkFrame(identity, event.choices, event.fingerprint, event.quota));
         return;
       case 'usage':
-        if (identity.includeUsage) body.write(usageFrame(identity, event.usage, fingerprint));
+        if (identity.includeUsage) body.write(usageFrame(identity, event.usage, fingerprint, event.quota));
         return;
       case 'end':
       case 'completion':

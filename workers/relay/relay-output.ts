@@ -23,6 +23,8 @@ export class RelayOutput {
   firstTokenAt: number | null = null;
   fingerprint: string | null = null;
   private held: UpstreamChunk[] = [];
+  /** Stream mode: chunks from the first finish_reason on, sent at the end with the cost. */
+  private tail: UpstreamChunk[] = [];
   private merger = new ChoiceMerger();
 
   constructor(
@@ -39,6 +41,7 @@ export class RelayOutput {
   resetAttempt(): void {
     if (this.emitted) return;
     this.held = [];
+    this.tail = [];
     this.merger = new ChoiceMerger();
     this.usage = null;
     this.fingerprint = null;
@@ -49,16 +52,21 @@ export class RelayOutput {
     if (chunk.usage) this.usage = chunk.usage;
     if (chunk.fingerprint) this.fingerprint = chunk.fingerprint;
     if (chunk.choices.length === 0) return;
+    const finishing = chunk.choices.some((choice) => choice.finish_reason);
     for (const choice of chunk.choices) if (choice.finish_reason) this.finishReason = choice.finish_reason;
     this.merger.add(chunk.choices);
+    if (this.firstTokenAt === null && isMeaningful(chunk.choices)) this.firstTokenAt = Date.now();
     if (!this.stream) return;
+    if (this.tail.length > 0 || (finishing && this.emitted)) {
+      this.tail.push(chunk);
+      return;
+    }
     if (!this.emitted && !isMeaningful(chunk.choices)) {
       this.held.push(chunk);
       return;
     }
     if (!this.emitted) {
       this.emitted = true;
-      this.firstTokenAt = Date.now();
       for (const held of this.held)
         this.send({ t: 'delta', choices: held.choices, fingerprint: held.fingerprint });
       this.held = [];
@@ -66,22 +74,36 @@ export class RelayOutput {
     this.send({ t: 'delta', choices: chunk.choices, fingerprint: chunk.fingerprint });
   }
 
-  /** Ends a successful request: usage (counted when the upstream gave none) and end, or the completion. */
-  finish(countUsage: (producedText: string) => Usage): void {
+  /** The text produced so far (content, reasoning, tool arguments). */
+  producedText(): string {
+    return this.merger.producedText();
+  }
+
+  /** The request's usage: the upstream's when it reported one, else counted from the output. */
+  settleUsage(countUsage: (producedText: string) => Usage): Usage {
     this.usage ??= countUsage(this.merger.producedText());
+    return this.usage;
+  }
+
+  /**
+   * Ends a successful request: the held finish chunk(s), usage and end, or the completion.
+   * `quota` (the cost) rides on the last chunk, the usage chunk and the completion when given.
+   */
+  finish(countUsage: (producedText: string) => Usage, quota?: number): void {
+    const usage = this.settleUsage(countUsage);
+    const cost = quota === undefined ? {} : { quota };
     if (!this.stream) {
-      this.send({
-        t: 'completion',
-        choices: this.merger.result(),
-        usage: this.usage,
-        fingerprint: this.fingerprint,
-      });
+      this.send({ t: 'completion', choices: this.merger.result(), usage, fingerprint: this.fingerprint, ...cost });
       return;
     }
-    for (const held of this.held)
-      this.send({ t: 'delta', choices: held.choices, fingerprint: held.fingerprint });
+    const pending = [...this.held, ...this.tail];
     this.held = [];
-    this.send({ t: 'usage', usage: this.usage });
+    this.tail = [];
+    pending.forEach((chunk, index) => {
+      const last = index === pending.length - 1;
+      this.send({ t: 'delta', choices: chunk.choices, fingerprint: chunk.fingerprint, ...(last ? cost : {}) });
+    });
+    this.send({ t: 'usage', usage, ...cost });
     const reason = this.finishReason;
     this.send({
       t: 'end',

@@ -1,0 +1,61 @@
+// Before a relay request is enqueued: find its price, decide who pays (plan, balance or
+// nobody) and reserve the money. A request that cannot be covered is refused here, before
+// any upstream call.
+import { countPromptTokens } from '../../shared/billing/tokens.js';
+import { takeBalanceHold, type FundingSource } from '../../shared/billing/ledger.js';
+import { holdEstimate } from '../../shared/billing/pricing.js';
+import { GatewayError, errors } from '../../shared/errors.js';
+import type { JobBilling } from '../../shared/queues.js';
+import type { ChatRequestBody } from '../../shared/wire/chat.js';
+import type { Identity } from '../auth/identity-cache.js';
+import type { ApiContext } from '../context.js';
+import { reservePlan } from './plan-funding.js';
+
+export const OFFICIAL_SUFFIX = '-official';
+
+export function insufficientQuota(): GatewayError {
+  return new GatewayError('You exceeded your current quota: top up your balance or subscribe to a plan.', {
+    status: 429,
+    type: 'insufficient_quota',
+    code: 'insufficient_quota',
+  });
+}
+
+/** Splits Chat Nio's `-official` suffix (answer without the `quota` field) from the model name. */
+export function parseModelName(requested: string): { model: string; showQuota: boolean } {
+  if (requested.endsWith(OFFICIAL_SUFFIX) && requested.length > OFFICIAL_SUFFIX.length) {
+    return { model: requested.slice(0, -OFFICIAL_SUFFIX.length), showQuota: false };
+  }
+  return { model: requested, showQuota: true };
+}
+
+export interface Reservation {
+  billing: JobBilling;
+  /** The amount held from the balance (0 for plan and free requests). */
+  held: number;
+}
+
+export async function reserve(
+  context: ApiContext,
+  identity: Identity,
+  requestId: string,
+  model: string,
+  body: ChatRequestBody,
+  showQuota: boolean,
+): Promise<Reservation> {
+  const rule = context.charges.ruleFor(model);
+  if (!rule) {
+    if (identity.isAdmin) return { billing: { source: 'free', rule: null, showQuota }, held: 0 };
+    throw errors.forbidden(`The model \`${model}\` has no price set and cannot be used yet.`, 'model_not_priced');
+  }
+  const price = { type: rule.type, input: rule.input, output: rule.output };
+  if (rule.type === 'non-billing') return { billing: { source: 'free', rule: price, showQuota }, held: 0 };
+  if (await reservePlan(context, identity, requestId, model)) {
+    return { billing: { source: 'plan', rule: price, showQuota }, held: 0 };
+  }
+  const budget = (body.max_completion_tokens ?? body.max_tokens ?? context.settings.get().billing.default_output_tokens) * (body.n ?? 1);
+  const amount = holdEstimate(price, rule.type === 'token-billing' ? countPromptTokens(model, body) : 0, budget);
+  if (!(await takeBalanceHold(context.knex, requestId, identity.userId, amount))) throw insufficientQuota();
+  const source: FundingSource = 'balance';
+  return { billing: { source, rule: price, showQuota }, held: amount };
+}

@@ -1,0 +1,73 @@
+// Pays for one finished relay request: its usage, cost and end reason become one ledger
+// settlement (hold settled or released, usage row, rollup). Written inline after the
+// client got its last byte; if MySQL is unavailable it is queued and retried.
+import type { Queue } from 'bullmq';
+import type { Knex } from 'knex';
+import type { Logger } from 'pino';
+import { type EndReason, type SettleInput, settle } from '../../shared/billing/ledger.js';
+import { costOf } from '../../shared/billing/pricing.js';
+import type { BillingJobData, ChatJobData } from '../../shared/queues.js';
+import type { Usage } from '../../shared/wire/chat.js';
+
+export interface RelayOutcome {
+  endReason: EndReason;
+  usage: Usage;
+  /** Output reached the client (or the whole answer was produced): the request is paid. */
+  billable: boolean;
+  channelId: number | null;
+  upstreamModel: string | null;
+  ttftMs: number | null;
+}
+
+export function relayCost(data: ChatJobData, usage: Usage): number {
+  const rule = data.billing.rule;
+  return rule ? costOf(rule, usage.prompt_tokens, usage.completion_tokens) : 0;
+}
+
+export function settlementFor(data: ChatJobData, outcome: RelayOutcome): SettleInput {
+  const cost = outcome.billable ? relayCost(data, outcome.usage) : 0;
+  return {
+    requestId: data.requestId,
+    cost,
+    billable: outcome.billable,
+    record: {
+      requestId: data.requestId,
+      userId: data.caller.userId,
+      apiKeyId: data.caller.apiKeyId,
+      model: data.model,
+      upstreamModel: outcome.upstreamModel,
+      channelId: outcome.channelId,
+      promptTokens: outcome.usage.prompt_tokens,
+      completionTokens: outcome.billable ? outcome.usage.completion_tokens : 0,
+      source: data.billing.source,
+      endReason: outcome.endReason,
+      latencyMs: Math.max(Date.now() - data.enqueuedAt, 0),
+      ttftMs: outcome.ttftMs,
+      startedAt: data.enqueuedAt,
+    },
+  };
+}
+
+export interface SettleDeps {
+  knex: Knex;
+  billingQueue: Queue<BillingJobData>;
+}
+
+export function settleJobOptions(requestId: string) {
+  return {
+    jobId: `settle:${requestId}`,
+    attempts: 12,
+    backoff: { type: 'exponential' as const, delay: 1000 },
+    removeOnComplete: { count: 1000 },
+    removeOnFail: { count: 5000 },
+  };
+}
+
+export async function settleRelay(deps: SettleDeps, input: SettleInput, log: Logger): Promise<void> {
+  try {
+    await settle(deps.knex, input);
+  } catch (error) {
+    log.warn({ err: error }, 'settlement failed inline; queued for retry');
+    await deps.billingQueue.add(`settle ${input.record?.model ?? ''}`.trim(), input, settleJobOptions(input.requestId));
+  }
+}
