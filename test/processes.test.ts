@@ -3,11 +3,13 @@
 import assert from 'node:assert/strict';
 import { Queue } from 'bullmq';
 import knexModule from 'knex';
+import { releaseStaleHolds } from '../shared/billing/ledger.js';
 import { knexConfig } from '../shared/db.js';
 import { startMockProvider, type MockProvider } from '../ops/mock-provider/server.js';
 import { deleteRedisPrefix, dropDatabase } from './support/cleanup.js';
 import { testEnvironment } from './support/environment.js';
 import { postJson } from './support/harness.js';
+import { createPayingUserIn } from './support/users.js';
 import {
   type Child,
   freePort,
@@ -88,7 +90,7 @@ describe('processes', function () {
     }
   });
 
-  it('a worker killed mid-stream gives the client worker_lost, and its job is failed, never re-run', async () => {
+  it('a worker killed mid-stream gives the client worker_lost; its job is failed, never re-run; the sweeper frees its hold', async () => {
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
     const shortLocks = { JOB_LOCK_DURATION: '2', STALLED_CHECK_INTERVAL: '0.5' };
@@ -97,8 +99,20 @@ describe('processes', function () {
     await waitForReady(url, api);
     await waitForLine(workers, /workers ready/);
     const model = 'crash-model';
-    const key = await setup(url, model, `${mock.url}/mock/chunks=200&delay=100`);
-    const response = await openStream(url, key, model);
+    await setup(url, model, `${mock.url}/mock/chunks=200&delay=100`);
+    const login = await postJson(url, '/login', {
+      username: 'root',
+      password: testEnvironment.ROOT_PASSWORD,
+    });
+    await postJson(
+      url,
+      '/admin/charge/set',
+      { id: -1, type: 'token-billing', models: [model], input: 1, output: 1 },
+      { authorization: String(login.token) },
+    );
+    const knex = knexModule(knexConfig(database));
+    const payer = await createPayingUserIn(knex, 100);
+    const response = await openStream(url, payer.key, model);
     assert.equal(response.status, 200);
     const reader = response.body!.getReader();
     let text = await readUntil(reader, (t) => t.includes('"content":"w1 "'));
@@ -123,8 +137,19 @@ describe('processes', function () {
       assert.equal(state, 'failed');
       const job = await queue.getJob(jobId);
       assert.match(job?.failedReason ?? '', /stalled/i);
+      // The dead request's hold is still taken until the sweeper sees nothing runs it any more.
+      const held = await knex('quota_hold').where('request_id', jobId).first();
+      assert.equal(held.state, 'held');
+      assert.ok(Number((await knex('quota').where('user_id', payer.id).first()).quota) < 100);
+      const isRunning = async (id: string) => ['active', 'waiting'].includes(await queue.getJobState(id));
+      assert.equal(await releaseStaleHolds(knex, 0, isRunning), 1);
+      assert.equal(await releaseStaleHolds(knex, 0, isRunning), 0, 'a second sweep changes nothing');
+      const balance = await knex('quota').where('user_id', payer.id).first();
+      assert.deepEqual([Number(balance.quota), Number(balance.used)], [100, 0], 'no stuck hold, no charge');
+      assert.equal((await knex('quota_hold').where('request_id', jobId).first()).state, 'released');
     } finally {
       await queue.close();
+      await knex.destroy();
     }
     await stopChild(api);
   });

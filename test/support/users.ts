@@ -1,5 +1,6 @@
 // Test users made directly in the database: an account, a balance and an API key.
 import { randomBytes } from 'node:crypto';
+import type { Knex } from 'knex';
 import { generateApiKey } from '../../shared/auth/api-key.js';
 import { db } from '../../shared/db.js';
 
@@ -11,11 +12,16 @@ export interface TestUser {
 
 let counter = 0;
 
-export async function createPayingUser(balance: number, label = 'payer'): Promise<TestUser> {
+export function createPayingUser(balance: number, label = 'payer'): Promise<TestUser> {
+  return createPayingUserIn(db(), balance, label);
+}
+
+/** The same in another database (process tests run their own). */
+export async function createPayingUserIn(knex: Knex, balance: number, label = 'payer'): Promise<TestUser> {
   counter += 1;
   const username = `${label}${counter}${randomBytes(3).toString('hex')}`.slice(0, 24);
   const key = generateApiKey();
-  const id = await db().transaction(async (trx) => {
+  const id = await knex.transaction(async (trx) => {
     const [userId] = await trx('auth').insert({
       username,
       password: 'x'.repeat(64),
