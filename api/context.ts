@@ -13,6 +13,8 @@ import { PubSub, parseInvalidate } from '../shared/pubsub.js';
 import { type ChatJobData, createQueue } from '../shared/queues.js';
 import { createRedis } from '../shared/redis.js';
 import { type RedisKeys, redisKeys } from '../shared/redis-keys.js';
+import { ChargeStore } from '../shared/billing/charges.js';
+import { PlanStore } from '../shared/billing/plans.js';
 import { SettingsStore } from '../shared/settings/store.js';
 import { RelayReceiver } from '../shared/stream-relay.js';
 import { IdentityCache } from './auth/identity-cache.js';
@@ -27,6 +29,10 @@ export interface ApiContext {
   identities: IdentityCache;
   /** Site settings (setting table), reloaded on every announced change. */
   settings: SettingsStore;
+  /** Charge rules (charge table), reloaded on every announced change. */
+  charges: ChargeStore;
+  /** Subscription plans (plan table), reloaded on every announced change. */
+  plans: PlanStore;
   snapshot: ChannelSnapshot;
   receiver: RelayReceiver;
   chatQueue: Queue<ChatJobData>;
@@ -49,14 +55,21 @@ export async function createApiContext(): Promise<ApiContext> {
   const identities = new IdentityCache(knex, c.AUTH_CACHE_TTL * 1000);
   const snapshot = new ChannelSnapshot(knex, { source: redis, key: keys.channelsVersion });
   const settings = new SettingsStore(knex);
-  await Promise.all([snapshot.reload(), settings.reload()]);
+  const charges = new ChargeStore(knex);
+  const plans = new PlanStore(knex);
+  await Promise.all([snapshot.reload(), settings.reload(), charges.reload(), plans.reload()]);
   const receiver = new RelayReceiver(pubsub, keys.replyChannel(processId));
   await receiver.start();
   await pubsub.subscribe(keys.invalidateChannel, (message) => {
     const change = parseInvalidate(message);
     if (change?.topic === 'channels')
       snapshot.reload().catch((error) => logger().error({ err: error }, 'reload failed'));
-    if (change?.topic === 'settings') settings.reload().catch((error) => logger().error({ err: error }, 'reload failed'));
+    if (change?.topic === 'charges')
+      charges.reload().catch((error) => logger().error({ err: error }, 'reload failed'));
+    if (change?.topic === 'plans')
+      plans.reload().catch((error) => logger().error({ err: error }, 'reload failed'));
+    if (change?.topic === 'settings')
+      settings.reload().catch((error) => logger().error({ err: error }, 'reload failed'));
     if (change?.topic === 'auth') {
       if (change.id) identities.invalidateUser(Number(change.id));
       else identities.clear();
@@ -65,6 +78,8 @@ export async function createApiContext(): Promise<ApiContext> {
   const refresh = setInterval(() => {
     snapshot.reload().catch(() => undefined);
     settings.reload().catch(() => undefined);
+    charges.reload().catch(() => undefined);
+    plans.reload().catch(() => undefined);
   }, SNAPSHOT_REFRESH_MS);
   refresh.unref();
   const chatQueue = createQueue('chat', bullRedis);
@@ -78,6 +93,8 @@ export async function createApiContext(): Promise<ApiContext> {
     jwtSecret: await resolveJwtSecret(knex),
     identities,
     settings,
+    charges,
+    plans,
     snapshot,
     receiver,
     chatQueue,

@@ -19,6 +19,9 @@ import * as m14 from './20261126001500_create_plan_usage.js';
 import * as m15 from './20261126001600_create_quota_hold.js';
 import * as m16 from './20261126001700_create_usage_record.js';
 import * as m17 from './20261126001800_create_usage_daily.js';
+import * as m18 from './20261127000100_add_auth_created_at.js';
+import * as m19 from './20261127000200_create_user_limit.js';
+import * as m20 from './20261127001000_add_subscription_started_at.js';
 
 export const migrations: [string, Knex.Migration][] = [
   ['20261126000100_create_auth', m0],
@@ -39,4 +42,7 @@ export const migrations: [string, Knex.Migration][] = [
   ['20261126001600_create_quota_hold', m15],
   ['20261126001700_create_usage_record', m16],
   ['20261126001800_create_usage_daily', m17],
+  ['20261127000100_add_auth_created_at', m18],
+  ['20261127000200_create_user_limit', m19],
+  ['20261127001000_add_subscription_started_at', m20],
 ];

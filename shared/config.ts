@@ -48,6 +48,8 @@ const schema = z.object({
     .default('4mb'),
   AUTH_CACHE_TTL: seconds.default(60),
   COOKIE_SECURE: flag.default(false),
+  /** Trust X-Forwarded-For (only behind a proxy that sets it): per-IP limits use it. */
+  TRUST_PROXY: flag.default(false),
   JOB_LOCK_DURATION: seconds.default(30),
   STALLED_CHECK_INTERVAL: seconds.default(30),
   JOB_KEEP_COMPLETED: z.coerce.number().int().min(0).default(1000),

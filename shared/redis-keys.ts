@@ -15,6 +15,18 @@ export function redisKeys(prefix: string) {
     channelsVersion: `${prefix}:channels:version`,
     /** A channel's cooldown marker after a failure. */
     channelCooldown: (channelId: number) => `${prefix}:channel:cooldown:${channelId}`,
+    /** Relay limits of one subject (`key:<id>` or `user:<id>`); the hash tag keeps them in one slot. */
+    relayLimit: (subject: string, kind: 'requests' | 'tokens' | 'tokens-sum' | 'in-flight') =>
+      `${prefix}:limit:{${subject}}:${kind}`,
+    /** Sliding log of one per-IP web throttle rule. */
+    throttle: (rule: string, ip: string) => `${prefix}:throttle:${rule}:${ip}`,
+    /** Bad API keys sent from one IP (sliding log), and the block they lead to. */
+    badKeys: (ip: string) => `${prefix}:bad-key:{${ip}}:log`,
+    badKeyBlock: (ip: string) => `${prefix}:bad-key:{${ip}}:block`,
+    /** Hash {h: HMAC of the emailed code, n: wrong attempts} for one (lowercased) email, 5 minutes. */
+    verifyCode: (email: string) => `${prefix}:verify:code:${email}`,
+    /** Set for 60 s after a code was mailed: one code per email per minute. */
+    verifyCooldown: (email: string) => `${prefix}:verify:cooldown:${email}`,
   };
 }
 

@@ -14,7 +14,13 @@ export type RelayEvent =
   /** Token usage reported by the upstream (or counted). */
   | { t: 'usage'; usage: Usage; quota?: number }
   /** The merged answer (non-stream mode). */
-  | { t: 'completion'; choices: CompletionChoice[]; usage: Usage; fingerprint?: string | null; quota?: number }
+  | {
+      t: 'completion';
+      choices: CompletionChoice[];
+      usage: Usage;
+      fingerprint?: string | null;
+      quota?: number;
+    }
   | { t: 'error'; error: SerializedError }
   | { t: 'end'; reason: EndReason }
   /** Sent while the worker waits on a slow upstream, so the api knows it is alive. */

@@ -2,8 +2,10 @@
 // routes, the Bull Board guard, and the health probes.
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
+import jwt from 'jsonwebtoken';
 import { hashPassword } from '../shared/auth/password.js';
 import { db } from '../shared/db.js';
+import { testEnvironment } from './support/environment.js';
 import { createChannel, type Harness, harness, postJson, uniqueModel } from './support/harness.js';
 
 async function createUser(
@@ -21,6 +23,13 @@ async function createUser(
     is_admin: Boolean(options.admin),
   });
   return id;
+}
+
+/** A fresh client address per call, so the per-IP web throttles (2/s on /apikey) stay out of the way. */
+let ipCounter = 0;
+function clientIp(): string {
+  ipCounter += 1;
+  return `10.77.${Math.floor(ipCounter / 250)}.${(ipCounter % 250) + 1}`;
 }
 
 describe('accounts and guards', function () {
@@ -62,18 +71,40 @@ describe('accounts and guards', function () {
     assert.equal((await login('legacy-user', 'legacy-pass')).body.status, true);
     const row = await db()('auth').where({ id }).first('password');
     assert.match(row.password, /^\$argon2id\$/);
-    assert.equal((await login('legacy-user', 'legacy-pass')).body.status, true);
+    const again = await login('legacy-user', 'legacy-pass');
+    assert.equal(again.body.status, true);
     assert.equal((await login('legacy-user', 'wrong')).body.status, false);
+    const state = await postJson(h.url, '/state', {}, { authorization: again.body.token ?? '' });
+    assert.equal(state.status, true, 'the JWT of an upgraded legacy user works');
+  });
+
+  it('refuses JWTs without the credentials stamp or with a stale one', async () => {
+    const id = await createUser('stamp-user', 'stamp-pass');
+    const { token } = (await login('stamp-user', 'stamp-pass')).body;
+    const claims = jwt.decode(token ?? '') as { id: number; username: string; stamp: string };
+    assert.equal(claims.id, id);
+    assert.match(claims.stamp, /^[0-9a-f]{16}$/);
+    const forge = (extra: Record<string, unknown>) =>
+      jwt.sign({ id, username: 'stamp-user', ...extra }, testEnvironment.SECRET, { algorithm: 'HS256' });
+    for (const forged of [forge({}), forge({ stamp: '0123456789abcdef' })]) {
+      const state = await postJson(h.url, '/state', {}, { authorization: forged });
+      assert.equal(state.status, false);
+    }
+    assert.equal((await postJson(h.url, '/state', {}, { authorization: token ?? '' })).status, true);
   });
 
   it('gives each user one sk- key; resetting it stops the old one at once', async () => {
     await createUser('key-user', 'key-pass-1');
     const token = (await login('key-user', 'key-pass-1')).body.token ?? '';
-    const first = (await (await fetch(`${h.url}/apikey`, { headers: { authorization: token } })).json()) as {
+    const first = (await (
+      await fetch(`${h.url}/apikey`, { headers: { authorization: token, 'x-forwarded-for': clientIp() } })
+    ).json()) as {
       key: string;
     };
     assert.match(first.key, /^sk-[0-9a-f]{64}$/);
-    const again = (await (await fetch(`${h.url}/apikey`, { headers: { authorization: token } })).json()) as {
+    const again = (await (
+      await fetch(`${h.url}/apikey`, { headers: { authorization: token, 'x-forwarded-for': clientIp() } })
+    ).json()) as {
       key: string;
     };
     assert.equal(again.key, first.key);
@@ -84,7 +115,11 @@ describe('accounts and guards', function () {
     assert.notEqual(reset.key, first.key);
     assert.equal((await models(first.key)).status, 401, 'the cached old key stops working at once');
     assert.equal((await models(String(reset.key))).status, 200);
-    assert.equal((await fetch(`${h.url}/apikey`)).status, 401, 'web routes need a login');
+    assert.equal(
+      (await fetch(`${h.url}/apikey`, { headers: { 'x-forwarded-for': clientIp() } })).status,
+      401,
+      'web routes need a login',
+    );
   });
 
   it('admin routes need an admin', async () => {
@@ -137,7 +172,8 @@ describe('accounts and guards', function () {
       JSON.stringify(chat.jobs.map((j) => j.name)),
     );
     assert.equal(
-      (await fetch(`${h.url}/apikey`, { headers: { cookie: rootCookie } })).status,
+      (await fetch(`${h.url}/apikey`, { headers: { cookie: rootCookie, 'x-forwarded-for': clientIp() } }))
+        .status,
       401,
       'cookie only for Bull Board',
     );

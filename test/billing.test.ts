@@ -115,7 +115,9 @@ describe('billing', function () {
     assert.equal(official.status, 200);
     assert.equal(body.quota, undefined);
     assert.equal(body.model, `${model}-official`);
-    await Promise.all([first, official].map((response) => waitForRecord(String(response.headers.get('x-request-id')))));
+    await Promise.all(
+      [first, official].map((response) => waitForRecord(String(response.headers.get('x-request-id')))),
+    );
     assert.equal((await balanceOf(user.id)).used, 1, 'both requests were paid');
   });
 

@@ -50,8 +50,10 @@ export async function startWorkerPool(): Promise<WorkerPool> {
   await pubsub.subscribe(keys.cancelChannel, (requestId) => cancels.cancel(requestId));
   await pubsub.subscribe(keys.invalidateChannel, (message) => {
     const topic = parseInvalidate(message)?.topic;
-    if (topic === 'channels') snapshot.reload().catch((error) => log.error({ err: error }, 'channel reload failed'));
-    if (topic === 'settings') settings.reload().catch((error) => log.error({ err: error }, 'settings reload failed'));
+    if (topic === 'channels')
+      snapshot.reload().catch((error) => log.error({ err: error }, 'channel reload failed'));
+    if (topic === 'settings')
+      settings.reload().catch((error) => log.error({ err: error }, 'settings reload failed'));
   });
   const refresh = setInterval(() => snapshot.reload().catch(() => undefined), SNAPSHOT_REFRESH_MS);
   refresh.unref();
@@ -67,6 +69,8 @@ export async function startWorkerPool(): Promise<WorkerPool> {
     settings,
     chatQueue,
     billingQueue,
+    redis: publisherRedis,
+    keys,
     snapshot,
     cancels,
     heartbeats,
@@ -118,6 +122,14 @@ const PRUNE_EVERY_MS = 6 * 3600_000;
 
 /** Repeatable maintenance jobs (idempotent: every worker process upserts the same schedulers). */
 async function scheduleMaintenance(queue: Queue<MaintenanceJobData>): Promise<void> {
-  await queue.upsertJobScheduler('sweep-holds', { every: SWEEP_EVERY_MS }, { name: 'sweep stale holds', data: { task: 'sweep-holds' } });
-  await queue.upsertJobScheduler('prune-records', { every: PRUNE_EVERY_MS }, { name: 'prune old usage records', data: { task: 'prune-records' } });
+  await queue.upsertJobScheduler(
+    'sweep-holds',
+    { every: SWEEP_EVERY_MS },
+    { name: 'sweep stale holds', data: { task: 'sweep-holds' } },
+  );
+  await queue.upsertJobScheduler(
+    'prune-records',
+    { every: PRUNE_EVERY_MS },
+    { name: 'prune old usage records', data: { task: 'prune-records' } },
+  );
 }

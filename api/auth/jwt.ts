@@ -1,9 +1,11 @@
-// Web session tokens: HS256 JWTs with a 30-day expiry (Chat Nio's format).
+// Web session tokens: HS256 JWTs with a 30-day expiry (Chat Nio's format) plus a `stamp` claim
+// (shared/auth/session-stamp.ts) that stops them at once when the password changes.
 import jwt from 'jsonwebtoken';
 
 export interface TokenClaims {
   id: number;
   username: string;
+  stamp: string;
 }
 
 export const TOKEN_TTL_SECONDS = 30 * 24 * 3600;
@@ -17,7 +19,9 @@ export function verifyToken(token: string, secret: string): TokenClaims | null {
   try {
     const claims = jwt.verify(token, secret, { algorithms: ['HS256'] });
     if (typeof claims !== 'object' || typeof claims.id !== 'number') return null;
-    return { id: claims.id, username: String(claims.username) };
+    // Tokens without a stamp (issued before stamps existed) are refused: log in again.
+    if (typeof claims.stamp !== 'string' || claims.stamp === '') return null;
+    return { id: claims.id, username: String(claims.username), stamp: claims.stamp };
   } catch {
     return null;
   }

@@ -46,15 +46,24 @@ export async function reserve(
   const rule = context.charges.ruleFor(model);
   if (!rule) {
     if (identity.isAdmin) return { billing: { source: 'free', rule: null, showQuota }, held: 0 };
-    throw errors.forbidden(`The model \`${model}\` has no price set and cannot be used yet.`, 'model_not_priced');
+    throw errors.forbidden(
+      `The model \`${model}\` has no price set and cannot be used yet.`,
+      'model_not_priced',
+    );
   }
   const price = { type: rule.type, input: rule.input, output: rule.output };
   if (rule.type === 'non-billing') return { billing: { source: 'free', rule: price, showQuota }, held: 0 };
   if (await reservePlan(context, identity, requestId, model)) {
     return { billing: { source: 'plan', rule: price, showQuota }, held: 0 };
   }
-  const budget = (body.max_completion_tokens ?? body.max_tokens ?? context.settings.get().billing.default_output_tokens) * (body.n ?? 1);
-  const amount = holdEstimate(price, rule.type === 'token-billing' ? countPromptTokens(model, body) : 0, budget);
+  const budget =
+    (body.max_completion_tokens ?? body.max_tokens ?? context.settings.get().billing.default_output_tokens) *
+    (body.n ?? 1);
+  const amount = holdEstimate(
+    price,
+    rule.type === 'token-billing' ? countPromptTokens(model, body) : 0,
+    budget,
+  );
   if (!(await takeBalanceHold(context.knex, requestId, identity.userId, amount))) throw insufficientQuota();
   const source: FundingSource = 'balance';
   return { billing: { source, rule: price, showQuota }, held: amount };

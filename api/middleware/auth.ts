@@ -2,10 +2,12 @@
 // else is a JWT (a bad one means anonymous). requireUser/requireAdmin guard routes; the
 // Bull Board guard reads the session cookie that /login sets for /admin/queues only.
 import type { Middleware } from 'koa';
+import { secretsEqual } from '../../shared/auth/session-stamp.js';
 import { errors } from '../../shared/errors.js';
 import type { Identity } from '../auth/identity-cache.js';
 import { verifyToken } from '../auth/jwt.js';
 import type { ApiContext } from '../context.js';
+import { badKeyGuard } from './throttle.js';
 
 export const SESSION_COOKIE = 'chatnio_session';
 
@@ -18,16 +20,23 @@ async function identityFromToken(context: ApiContext, token: string): Promise<Id
   const claims = verifyToken(token, context.jwtSecret);
   if (!claims) return null;
   const identity = await context.identities.byUserId(claims.id);
-  return identity && !identity.isBanned ? identity : null;
+  if (!identity || identity.isBanned) return null;
+  // A token issued before a password change (or for other credentials) is anonymous.
+  return secretsEqual(identity.stamp, claims.stamp) ? identity : null;
 }
 
 export function authenticate(context: ApiContext): Middleware {
+  const badKeys = badKeyGuard(context);
   return async function authenticateMiddleware(ctx, next) {
     const credential = readCredential(ctx.get('authorization'));
     let identity: Identity | null = null;
     if (credential.startsWith('sk-')) {
+      if (await badKeys.refuseIfBlocked(ctx)) return;
       identity = await context.identities.byApiKey(credential);
-      if (!identity) throw errors.invalidApiKey();
+      if (!identity) {
+        await badKeys.countBadKey(ctx);
+        throw errors.invalidApiKey();
+      }
       if (identity.isBanned) throw errors.forbidden('This account is banned.', 'account_banned');
     } else if (credential) {
       identity = await identityFromToken(context, credential);

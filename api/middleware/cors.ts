@@ -12,7 +12,16 @@ export function corsPolicy(allowOrigins: string): Middleware {
   );
   return cors({
     credentials: true,
-    exposeHeaders: ['x-request-id', 'retry-after'],
+    exposeHeaders: [
+      'x-request-id',
+      'retry-after',
+      'x-ratelimit-limit-requests',
+      'x-ratelimit-remaining-requests',
+      'x-ratelimit-reset-requests',
+      'x-ratelimit-limit-tokens',
+      'x-ratelimit-remaining-tokens',
+      'x-ratelimit-reset-tokens',
+    ],
     origin(ctx) {
       const origin = ctx.get('origin');
       if (!origin) return '';

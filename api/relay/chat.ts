@@ -40,14 +40,21 @@ export async function handleChatCompletion(ctx: Context, context: ApiContext): P
     channelsVersion: context.snapshot.version,
     billing,
   };
-  const shape = completionIdentity(requestId, body.model, Boolean(body.stream && body.stream_options?.include_usage));
+  const shape = completionIdentity(
+    requestId,
+    body.model,
+    Boolean(body.stream && body.stream_options?.include_usage),
+  );
   try {
     if (data.stream) await streamChat(ctx, context, data, shape);
     else await collectChat(ctx, context, data, shape);
   } catch (error) {
     // Only a failed enqueue throws here (later failures arrive as relay events).
     await settle(context.knex, { requestId, cost: 0, billable: false, record: null }).catch((releaseError) =>
-      ctx.state.log.error({ err: releaseError }, 'releasing the hold of a request that was never enqueued failed'),
+      ctx.state.log.error(
+        { err: releaseError },
+        'releasing the hold of a request that was never enqueued failed',
+      ),
     );
     throw error;
   }

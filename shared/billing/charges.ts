@@ -43,7 +43,8 @@ export class ChargeStore {
     const rows = await this.knex('charge').orderBy('id').select('*');
     this.rules = rows.map(toRule);
     const byModel = new Map<string, ChargeRule>();
-    for (const rule of this.rules) for (const model of rule.models) if (!byModel.has(model)) byModel.set(model, rule);
+    for (const rule of this.rules)
+      for (const model of rule.models) if (!byModel.has(model)) byModel.set(model, rule);
     this.byModel = byModel;
   }
 
@@ -58,10 +59,20 @@ export class ChargeStore {
   /** Creates (id -1) or replaces one rule; a model may belong to one rule only. */
   async set(input: ChargeInput): Promise<number> {
     return this.knex.transaction(async (trx) => {
-      const row = { type: input.type, models: JSON.stringify(input.models), input: input.input, output: input.output, anonymous: input.anonymous };
+      const row = {
+        type: input.type,
+        models: JSON.stringify(input.models),
+        input: input.input,
+        output: input.output,
+        anonymous: input.anonymous,
+      };
       let id = input.id;
       if (id === -1) [id] = await trx('charge').insert(row);
-      else if ((await trx('charge').where({ id }).update({ ...row, updated_at: trx.fn.now() })) === 0) {
+      else if (
+        (await trx('charge')
+          .where({ id })
+          .update({ ...row, updated_at: trx.fn.now() })) === 0
+      ) {
         throw errors.notFound(`charge rule ${id} not found`);
       }
       await removeModelsFromOthers(trx, id, input.models);
@@ -86,13 +97,20 @@ export class ChargeStore {
   }
 }
 
-async function removeModelsFromOthers(trx: Knex.Transaction, keepId: number, models: string[]): Promise<void> {
+async function removeModelsFromOthers(
+  trx: Knex.Transaction,
+  keepId: number,
+  models: string[],
+): Promise<void> {
   const others = await trx('charge').whereNot({ id: keepId }).select('id', 'models');
   for (const other of others) {
     const rule = toRule(other);
     const remaining = rule.models.filter((model) => !models.includes(model));
     if (remaining.length === rule.models.length) continue;
     if (remaining.length === 0) await trx('charge').where({ id: rule.id }).delete();
-    else await trx('charge').where({ id: rule.id }).update({ models: JSON.stringify(remaining) });
+    else
+      await trx('charge')
+        .where({ id: rule.id })
+        .update({ models: JSON.stringify(remaining) });
   }
 }

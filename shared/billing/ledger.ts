@@ -40,7 +40,12 @@ export interface PlanHold {
 }
 
 /** Reserves `amount` from the balance; false when the balance cannot cover it. */
-export async function takeBalanceHold(knex: Knex, requestId: string, userId: number, amount: number): Promise<boolean> {
+export async function takeBalanceHold(
+  knex: Knex,
+  requestId: string,
+  userId: number,
+  amount: number,
+): Promise<boolean> {
   const points = pointsString(amount);
   return knex.transaction(async (trx) => {
     const taken = await trx('quota')
@@ -48,22 +53,34 @@ export async function takeBalanceHold(knex: Knex, requestId: string, userId: num
       .andWhere('quota', '>=', points)
       .update({ quota: trx.raw('?? - ?', ['quota', points]), updated_at: trx.fn.now() });
     if (taken !== 1) return false;
-    await trx('quota_hold').insert({ request_id: requestId, user_id: userId, source: 'balance', amount: points });
+    await trx('quota_hold').insert({
+      request_id: requestId,
+      user_id: userId,
+      source: 'balance',
+      amount: points,
+    });
     return true;
   });
 }
 
 /** Counts one use of a plan item; false when this month's count is used up. */
-export async function takePlanHold(knex: Knex, requestId: string, userId: number, plan: PlanHold): Promise<boolean> {
+export async function takePlanHold(
+  knex: Knex,
+  requestId: string,
+  userId: number,
+  plan: PlanHold,
+): Promise<boolean> {
   return knex.transaction(async (trx) => {
     if (plan.limit >= 0) {
       const key = { user_id: userId, item_id: plan.itemId, period_start: plan.period };
-      await trx.raw('INSERT IGNORE INTO `plan_usage` (`user_id`, `item_id`, `period_start`, `used`) VALUES (?, ?, ?, 0)', [
-        userId,
-        plan.itemId,
-        plan.period,
-      ]);
-      const counted = await trx('plan_usage').where(key).andWhere('used', '<', plan.limit).increment('used', 1);
+      await trx.raw(
+        'INSERT IGNORE INTO `plan_usage` (`user_id`, `item_id`, `period_start`, `used`) VALUES (?, ?, ?, 0)',
+        [userId, plan.itemId, plan.period],
+      );
+      const counted = await trx('plan_usage')
+        .where(key)
+        .andWhere('used', '<', plan.limit)
+        .increment('used', 1);
       if (counted !== 1) return false;
     }
     await trx('quota_hold').insert({
@@ -91,17 +108,28 @@ export interface SettleInput {
 export type SettleOutcome = 'settled' | 'released' | 'already' | 'recorded';
 
 /** Settles or releases a request's hold, writes its usage row and rollup; a second call changes nothing. */
-export async function settle(knex: Knex, input: SettleInput): Promise<{ outcome: SettleOutcome; charged: number }> {
+export async function settle(
+  knex: Knex,
+  input: SettleInput,
+): Promise<{ outcome: SettleOutcome; charged: number }> {
   return knex.transaction(async (trx) => {
-    const hold: HoldRow | undefined = await trx('quota_hold').where('request_id', input.requestId).forUpdate().first();
-    if (hold && hold.state !== 'held') return { outcome: 'already' as const, charged: Number(hold.charged ?? 0) };
+    const hold: HoldRow | undefined = await trx('quota_hold')
+      .where('request_id', input.requestId)
+      .forUpdate()
+      .first();
+    if (hold && hold.state !== 'held')
+      return { outcome: 'already' as const, charged: Number(hold.charged ?? 0) };
     let charged = 0;
     if (hold?.source === 'balance') charged = await settleBalance(trx, hold, input);
     if (hold?.source === 'plan' && !input.billable) await givePlanBack(trx, hold);
     if (hold) {
       await trx('quota_hold')
         .where('request_id', input.requestId)
-        .update({ state: input.billable ? 'settled' : 'released', charged: pointsString(charged), ended_at: trx.fn.now(3) });
+        .update({
+          state: input.billable ? 'settled' : 'released',
+          charged: pointsString(charged),
+          ended_at: trx.fn.now(3),
+        });
     }
     if (input.record) {
       const inserted = await insertRecord(trx, input.record, charged);
@@ -170,7 +198,15 @@ async function insertRecord(trx: Knex.Transaction, record: UsageRecordInput, cos
   const failed = ['upstream_error', 'timeout'].includes(record.endReason) ? 1 : 0;
   await trx.raw(
     'INSERT INTO `usage_daily` (`day`, `user_id`, `model`, `requests`, `failures`, `prompt_tokens`, `completion_tokens`, `cost`) VALUES (DATE(FROM_UNIXTIME(? / 1000)), ?, ?, 1, ?, ?, ?, ?) ON DUPLICATE KEY UPDATE `requests` = `requests` + 1, `failures` = `failures` + VALUES(`failures`), `prompt_tokens` = `prompt_tokens` + VALUES(`prompt_tokens`), `completion_tokens` = `completion_tokens` + VALUES(`completion_tokens`), `cost` = `cost` + VALUES(`cost`)',
-    [record.startedAt, record.userId, record.model, failed, record.promptTokens, record.completionTokens, pointsString(cost)],
+    [
+      record.startedAt,
+      record.userId,
+      record.model,
+      failed,
+      record.promptTokens,
+      record.completionTokens,
+      pointsString(cost),
+    ],
   );
   return true;
 }

@@ -23,7 +23,11 @@ export function pointsString(value: number): string {
   return roundPoints(value).toFixed(6);
 }
 
-export function costOf(rule: Pick<ChargeRule, 'type' | 'input' | 'output'>, promptTokens: number, completionTokens: number): number {
+export function costOf(
+  rule: Pick<ChargeRule, 'type' | 'input' | 'output'>,
+  promptTokens: number,
+  completionTokens: number,
+): number {
   if (rule.type === 'times-billing') return roundPoints(rule.output);
   if (rule.type === 'token-billing') {
     return roundPoints((rule.input * promptTokens + rule.output * completionTokens) / 1000);

@@ -4,7 +4,13 @@ import type { Redis } from 'ioredis';
 import type { Knex } from 'knex';
 import { errors } from '../errors.js';
 import { announceInvalidate } from '../pubsub.js';
-import { defaultSettings, SETTINGS_SECTIONS, type Settings, type SettingsSection, settingsSchema } from './schema.js';
+import {
+  defaultSettings,
+  SETTINGS_SECTIONS,
+  type Settings,
+  type SettingsSection,
+  settingsSchema,
+} from './schema.js';
 
 export class SettingsStore {
   private current: Settings = defaultSettings();
@@ -32,7 +38,11 @@ export class SettingsStore {
   }
 
   /** Validates and stores a partial update of one or more sections, then tells every process. */
-  async update(redis: Redis, invalidateChannel: string, patch: Partial<Record<SettingsSection, unknown>>): Promise<Settings> {
+  async update(
+    redis: Redis,
+    invalidateChannel: string,
+    patch: Partial<Record<SettingsSection, unknown>>,
+  ): Promise<Settings> {
     const next: Record<string, unknown> = { ...this.current };
     for (const [section, value] of Object.entries(patch)) {
       if (!SETTINGS_SECTIONS.includes(section as SettingsSection)) {
@@ -43,7 +53,10 @@ export class SettingsStore {
     const parsed = settingsSchema.safeParse(next);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
-      throw errors.invalidRequest(`Invalid value for '${issue.path.join('.')}': ${issue.message}`, issue.path.join('.'));
+      throw errors.invalidRequest(
+        `Invalid value for '${issue.path.join('.')}': ${issue.message}`,
+        issue.path.join('.'),
+      );
     }
     await this.knex.transaction(async (trx) => {
       for (const section of Object.keys(patch) as SettingsSection[]) {

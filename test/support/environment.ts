@@ -24,6 +24,8 @@ export const testEnvironment: Record<string, string> = {
   MAX_TIMEOUT: '20',
   SHUTDOWN_GRACE: '5',
   WORKER_CONCURRENCY: '50',
+  // Tests stand in for a reverse proxy: X-Forwarded-For gives each test its own client IP.
+  TRUST_PROXY: 'true',
 };
 
 Object.assign(process.env, testEnvironment);

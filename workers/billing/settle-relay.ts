@@ -2,7 +2,10 @@
 // settlement (hold settled or released, usage row, rollup). Written inline after the
 // client got its last byte; if MySQL is unavailable it is queued and retried.
 import type { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
 import type { Knex } from 'knex';
+import { limitSubject, recordRelayTokens } from '../../shared/limits/relay-admission.js';
+import type { RedisKeys } from '../../shared/redis-keys.js';
 import type { Logger } from 'pino';
 import { type EndReason, type SettleInput, settle } from '../../shared/billing/ledger.js';
 import { costOf } from '../../shared/billing/pricing.js';
@@ -51,6 +54,8 @@ export function settlementFor(data: ChatJobData, outcome: RelayOutcome): SettleI
 export interface SettleDeps {
   knex: Knex;
   billingQueue: Queue<BillingJobData>;
+  redis: Redis;
+  keys: RedisKeys;
 }
 
 export function settleJobOptions(requestId: string) {
@@ -63,11 +68,27 @@ export function settleJobOptions(requestId: string) {
   };
 }
 
-export async function settleRelay(deps: SettleDeps, input: SettleInput, log: Logger): Promise<void> {
+export async function settleRelay(
+  deps: SettleDeps,
+  data: ChatJobData,
+  input: SettleInput,
+  log: Logger,
+): Promise<void> {
+  const tokens = (input.record?.promptTokens ?? 0) + (input.record?.completionTokens ?? 0);
+  // Tokens-per-minute windows count every finished request, whoever paid for it.
+  if (tokens > 0) {
+    recordRelayTokens(deps.redis, deps.keys, limitSubject(data.caller), tokens, data.requestId).catch(
+      (error) => log.warn({ err: error }, 'recording token usage failed'),
+    );
+  }
   try {
     await settle(deps.knex, input);
   } catch (error) {
     log.warn({ err: error }, 'settlement failed inline; queued for retry');
-    await deps.billingQueue.add(`settle ${input.record?.model ?? ''}`.trim(), input, settleJobOptions(input.requestId));
+    await deps.billingQueue.add(
+      `settle ${input.record?.model ?? ''}`.trim(),
+      input,
+      settleJobOptions(input.requestId),
+    );
   }
 }

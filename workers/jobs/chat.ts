@@ -12,7 +12,13 @@ import { requestLogger } from '../../shared/log.js';
 import { CancelledError } from '../../shared/providers/upstream-error.js';
 import type { ChatJobData } from '../../shared/queues.js';
 import type { RelayEvent } from '../../shared/stream-relay.js';
-import { type RelayOutcome, relayCost, type SettleDeps, settleRelay, settlementFor } from '../billing/settle-relay.js';
+import {
+  type RelayOutcome,
+  relayCost,
+  type SettleDeps,
+  settleRelay,
+  settlementFor,
+} from '../billing/settle-relay.js';
 import { callChannel } from '../relay/call-channel.js';
 import type { CancelRegistry } from '../relay/cancels.js';
 import { runWithFailover } from '../relay/failover.js';
@@ -50,7 +56,8 @@ export function createChatHandler(deps: ChatJobDeps) {
   return async function handleChat(job: Job<ChatJobData>): Promise<ChatJobResult> {
     const data = job.data;
     const log = requestLogger(data.requestId, 'worker');
-    const release = () => settle(deps.knex, { requestId: data.requestId, cost: 0, billable: false, record: null });
+    const release = () =>
+      settle(deps.knex, { requestId: data.requestId, cost: 0, billable: false, record: null });
     // The api gives up after RELAY_IDLE_TIMEOUT without events: a job that waited longer
     // in the queue has no listener left, so calling the upstream would only cost money.
     if (Date.now() - data.enqueuedAt > deps.config.RELAY_IDLE_TIMEOUT * 1000) {
@@ -85,7 +92,10 @@ export function createChatHandler(deps: ChatJobDeps) {
         maxRateLimitWaitMs: deps.config.RATE_LIMIT_MAX_WAIT * 1000,
         hasOutput: () => output.emitted,
         onFailure: (failed, error, attempt) =>
-          log.warn({ channel: failed.name, attempt, kind: error.kind, status: error.status }, 'upstream attempt failed'),
+          log.warn(
+            { channel: failed.name, attempt, kind: error.kind, status: error.status },
+            'upstream attempt failed',
+          ),
         attempt: (next) => {
           current = next;
           output.resetAttempt();
@@ -101,7 +111,12 @@ export function createChatHandler(deps: ChatJobDeps) {
       });
       const cost = relayCost(data, output.settleUsage(count));
       output.finish(count, data.billing.showQuota ? cost : undefined);
-      await settleRelay(deps, settlementFor(data, outcome(endReasonOf(output.finishReason), true)), log);
+      await settleRelay(
+        deps,
+        data,
+        settlementFor(data, outcome(endReasonOf(output.finishReason), true)),
+        log,
+      );
       log.info({ channel: channel.name, finishReason: output.finishReason, cost }, 'relay finished');
       return { outcome: 'ok', channel: channel.name, finishReason: output.finishReason, cost };
     } catch (error) {
@@ -109,7 +124,7 @@ export function createChatHandler(deps: ChatJobDeps) {
       const produced = output.producedText().length > 0;
       if (error instanceof CancelledError && !(reason instanceof GatewayError)) {
         // The client left: what the upstream produced until then is paid.
-        await settleRelay(deps, settlementFor(data, outcome('client_cancel', produced)), log);
+        await settleRelay(deps, data, settlementFor(data, outcome('client_cancel', produced)), log);
         log.info({ produced }, 'relay cancelled by the client');
         return { outcome: 'cancelled' };
       }
@@ -118,7 +133,12 @@ export function createChatHandler(deps: ChatJobDeps) {
       if (!(cause instanceof GatewayError)) log.error({ err: cause }, 'relay crashed');
       output.send({ t: 'error', error: failure.toJSON() });
       // Output that reached the client before the failure is paid; otherwise nothing is.
-      await settleRelay(deps, settlementFor(data, outcome(failureReason(failure), output.emitted && produced)), log);
+      await settleRelay(
+        deps,
+        data,
+        settlementFor(data, outcome(failureReason(failure), output.emitted && produced)),
+        log,
+      );
       throw failure;
     } finally {
       stopHeartbeat();

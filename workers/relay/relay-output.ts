@@ -93,7 +93,13 @@ export class RelayOutput {
     const usage = this.settleUsage(countUsage);
     const cost = quota === undefined ? {} : { quota };
     if (!this.stream) {
-      this.send({ t: 'completion', choices: this.merger.result(), usage, fingerprint: this.fingerprint, ...cost });
+      this.send({
+        t: 'completion',
+        choices: this.merger.result(),
+        usage,
+        fingerprint: this.fingerprint,
+        ...cost,
+      });
       return;
     }
     const pending = [...this.held, ...this.tail];
@@ -101,7 +107,12 @@ export class RelayOutput {
     this.tail = [];
     pending.forEach((chunk, index) => {
       const last = index === pending.length - 1;
-      this.send({ t: 'delta', choices: chunk.choices, fingerprint: chunk.fingerprint, ...(last ? cost : {}) });
+      this.send({
+        t: 'delta',
+        choices: chunk.choices,
+        fingerprint: chunk.fingerprint,
+        ...(last ? cost : {}),
+      });
     });
     this.send({ t: 'usage', usage, ...cost });
     const reason = this.finishReason;
