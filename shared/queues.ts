@@ -35,6 +35,8 @@ export interface ChatJobData {
   /** The channel change counter the api routed with; older worker snapshots reload first. */
   channelsVersion: number;
   billing: JobBilling;
+  /** Where to store the answer for the response cache (null: the model is not cached). */
+  cache: { key: string; expire: number } | null;
 }
 
 /** How a relay request is paid, decided by the api when it took the hold. */

@@ -29,6 +29,16 @@ export function parseModelName(requested: string): { model: string; showQuota: b
   return { model: requested, showQuota: true };
 }
 
+/** A model without a charge rule is for administrators only. */
+export function assertPriced(context: ApiContext, identity: Identity, model: string): void {
+  if (!identity.isAdmin && !context.charges.ruleFor(model)) {
+    throw errors.forbidden(
+      `The model \`${model}\` has no price set and cannot be used yet.`,
+      'model_not_priced',
+    );
+  }
+}
+
 export interface Reservation {
   billing: JobBilling;
   /** The amount held from the balance (0 for plan and free requests). */
@@ -44,13 +54,8 @@ export async function reserve(
   showQuota: boolean,
 ): Promise<Reservation> {
   const rule = context.charges.ruleFor(model);
-  if (!rule) {
-    if (identity.isAdmin) return { billing: { source: 'free', rule: null, showQuota }, held: 0 };
-    throw errors.forbidden(
-      `The model \`${model}\` has no price set and cannot be used yet.`,
-      'model_not_priced',
-    );
-  }
+  assertPriced(context, identity, model);
+  if (!rule) return { billing: { source: 'free', rule: null, showQuota }, held: 0 };
   const price = { type: rule.type, input: rule.input, output: rule.output };
   if (rule.type === 'non-billing') return { billing: { source: 'free', rule: price, showQuota }, held: 0 };
   if (await reservePlan(context, identity, requestId, model)) {

@@ -1,18 +1,19 @@
-// One POST /v1/chat/completions: validate, check the model is routable, reserve its cost,
-// then hand it to a relay job and stream or collect the answer. The hold is released at
-// once if the job could not even be enqueued.
+// One POST /v1/chat/completions: validate, check the model is routable and priced, serve a
+// cached answer when there is one, else reserve its cost and hand it to a relay job that
+// streams or collects the answer. The hold is released at once if the job was not enqueued.
 import type { Context } from 'koa';
 import { settle } from '../../shared/billing/ledger.js';
 import { errors } from '../../shared/errors.js';
 import type { ChatJobData } from '../../shared/queues.js';
 import { chatRequestSchema } from '../../shared/wire/chat.js';
 import type { Identity } from '../auth/identity-cache.js';
-import { parseModelName, reserve } from '../billing/reserve.js';
+import { assertPriced, parseModelName, reserve } from '../billing/reserve.js';
 import type { ApiContext } from '../context.js';
 import { parseBody } from '../routes/parse.js';
 import { completionIdentity } from '../streaming/chat-format.js';
 import { collectChat } from '../streaming/collect.js';
 import { streamChat } from '../streaming/sse.js';
+import { cacheKeyFor, serveFromCache } from './cache-lookup.js';
 import { assertRoutable } from './routable.js';
 
 export async function handleChatCompletion(ctx: Context, context: ApiContext): Promise<void> {
@@ -21,9 +22,9 @@ export async function handleChatCompletion(ctx: Context, context: ApiContext): P
   const identity: Identity = ctx.state.identity;
   const { model, showQuota } = parseModelName(body.model);
   assertRoutable(context.snapshot, model, identity.group);
+  assertPriced(context, identity, model);
   const requestId: string = ctx.state.requestId;
-  const { billing } = await reserve(context, identity, requestId, model, body, showQuota);
-  const data: ChatJobData = {
+  const request = {
     requestId,
     replyTo: context.receiver.channel,
     caller: {
@@ -38,13 +39,20 @@ export async function handleChatCompletion(ctx: Context, context: ApiContext): P
     body: { ...body, model },
     enqueuedAt: Date.now(),
     channelsVersion: context.snapshot.version,
-    billing,
   };
   const shape = completionIdentity(
     requestId,
     body.model,
     Boolean(body.stream && body.stream_options?.include_usage),
   );
+  const cacheKey = cacheKeyFor(context, model, request.body);
+  if (cacheKey && (await serveFromCache(ctx, context, cacheKey, request, shape, showQuota))) return;
+  const { billing } = await reserve(context, identity, requestId, model, body, showQuota);
+  const data: ChatJobData = {
+    ...request,
+    billing,
+    cache: cacheKey ? { key: cacheKey, expire: context.settings.get().cache.expire } : null,
+  };
   try {
     if (data.stream) await streamChat(ctx, context, data, shape);
     else await collectChat(ctx, context, data, shape);

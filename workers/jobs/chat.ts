@@ -4,6 +4,7 @@ import type { Job } from 'bullmq';
 import type { EndReason } from '../../shared/billing/ledger.js';
 import { settle } from '../../shared/billing/ledger.js';
 import { countedUsage } from '../../shared/billing/tokens.js';
+import { storeCachedAnswer } from '../../shared/cache/response-cache.js';
 import { upstreamModel } from '../../shared/channels/mapper.js';
 import type { ChannelSnapshot, RoutableChannel } from '../../shared/channels/snapshot.js';
 import type { Config } from '../../shared/config.js';
@@ -111,6 +112,16 @@ export function createChatHandler(deps: ChatJobDeps) {
       });
       const cost = relayCost(data, output.settleUsage(count));
       output.finish(count, data.billing.showQuota ? cost : undefined);
+      if (data.cache && output.finishReason !== 'content_filter') {
+        const answer = {
+          choices: output.answer(),
+          usage: output.settleUsage(count),
+          fingerprint: output.fingerprint,
+        };
+        storeCachedAnswer(deps.redis, data.cache.key, answer, data.cache.expire).catch((error) =>
+          log.warn({ err: error }, 'storing the answer in the response cache failed'),
+        );
+      }
       await settleRelay(
         deps,
         data,

@@ -3,7 +3,7 @@
 // then); non-stream mode merges everything and sends one completion at the end.
 import type { RelayEvent } from '../../shared/stream-relay.js';
 import type { UpstreamChunk } from '../../shared/providers/types.js';
-import type { ChunkChoice, Usage } from '../../shared/wire/chat.js';
+import type { ChunkChoice, CompletionChoice, Usage } from '../../shared/wire/chat.js';
 import { ChoiceMerger } from '../../shared/wire/merge.js';
 
 function isMeaningful(choices: ChunkChoice[]): boolean {
@@ -72,6 +72,11 @@ export class RelayOutput {
       this.held = [];
     }
     this.send({ t: 'delta', choices: chunk.choices, fingerprint: chunk.fingerprint });
+  }
+
+  /** The merged answer so far (for the response cache). */
+  answer(): CompletionChoice[] {
+    return this.merger.result();
   }
 
   /** The text produced so far (content, reasoning, tool arguments). */
