@@ -7,6 +7,7 @@ import { hashPassword } from '../shared/auth/password.js';
 import { db } from '../shared/db.js';
 import { testEnvironment } from './support/environment.js';
 import { createChannel, type Harness, harness, postJson, uniqueModel } from './support/harness.js';
+import { freshClientIp } from './support/client-ip.js';
 
 async function createUser(
   username: string,
@@ -23,13 +24,6 @@ async function createUser(
     is_admin: Boolean(options.admin),
   });
   return id;
-}
-
-/** A fresh client address per call, so the per-IP web throttles (2/s on /apikey) stay out of the way. */
-let ipCounter = 0;
-function clientIp(): string {
-  ipCounter += 1;
-  return `10.77.${Math.floor(ipCounter / 250)}.${(ipCounter % 250) + 1}`;
 }
 
 describe('accounts and guards', function () {
@@ -97,13 +91,17 @@ describe('accounts and guards', function () {
     await createUser('key-user', 'key-pass-1');
     const token = (await login('key-user', 'key-pass-1')).body.token ?? '';
     const first = (await (
-      await fetch(`${h.url}/apikey`, { headers: { authorization: token, 'x-forwarded-for': clientIp() } })
+      await fetch(`${h.url}/apikey`, {
+        headers: { authorization: token, 'x-forwarded-for': freshClientIp() },
+      })
     ).json()) as {
       key: string;
     };
     assert.match(first.key, /^sk-[0-9a-f]{64}$/);
     const again = (await (
-      await fetch(`${h.url}/apikey`, { headers: { authorization: token, 'x-forwarded-for': clientIp() } })
+      await fetch(`${h.url}/apikey`, {
+        headers: { authorization: token, 'x-forwarded-for': freshClientIp() },
+      })
     ).json()) as {
       key: string;
     };
@@ -116,7 +114,7 @@ describe('accounts and guards', function () {
     assert.equal((await models(first.key)).status, 401, 'the cached old key stops working at once');
     assert.equal((await models(String(reset.key))).status, 200);
     assert.equal(
-      (await fetch(`${h.url}/apikey`, { headers: { 'x-forwarded-for': clientIp() } })).status,
+      (await fetch(`${h.url}/apikey`, { headers: { 'x-forwarded-for': freshClientIp() } })).status,
       401,
       'web routes need a login',
     );
@@ -172,8 +170,11 @@ describe('accounts and guards', function () {
       JSON.stringify(chat.jobs.map((j) => j.name)),
     );
     assert.equal(
-      (await fetch(`${h.url}/apikey`, { headers: { cookie: rootCookie, 'x-forwarded-for': clientIp() } }))
-        .status,
+      (
+        await fetch(`${h.url}/apikey`, {
+          headers: { cookie: rootCookie, 'x-forwarded-for': freshClientIp() },
+        })
+      ).status,
       401,
       'cookie only for Bull Board',
     );

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { db } from '../shared/db.js';
 import { createChannel, type Harness, harness, postJson, uniqueModel } from './support/harness.js';
-import { balanceOf, createPayingUser } from './support/users.js';
+import { balanceOf, createPayingUser, usageRecordOf } from './support/users.js';
 
 describe('billing: plan-paid requests', function () {
   this.timeout(30_000);
@@ -60,15 +60,7 @@ describe('billing: plan-paid requests', function () {
       body: JSON.stringify({ model: chosen, messages: [{ role: 'user', content: 'hi' }] }),
     });
 
-  async function record(response: Response) {
-    const requestId = String(response.headers.get('x-request-id'));
-    for (let i = 0; i < 100; i++) {
-      const row = await db()('usage_record').where('request_id', requestId).first();
-      if (row) return row;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    throw new Error('no usage record');
-  }
+  const record = (response: Response) => usageRecordOf(String(response.headers.get('x-request-id')));
 
   const used = async (userId: number) =>
     Number((await db()('plan_usage').where({ user_id: userId, item_id: 'plan-chat' }).first())?.used ?? 0);

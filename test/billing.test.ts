@@ -5,7 +5,7 @@ import { db } from '../shared/db.js';
 import { settle } from '../shared/billing/ledger.js';
 import { createChannel, type Harness, harness, postJson, uniqueModel } from './support/harness.js';
 import { readUntil } from './support/processes.js';
-import { balanceOf, createPayingUser } from './support/users.js';
+import { balanceOf, createPayingUser, usageRecordOf } from './support/users.js';
 
 async function setCharge(h: Harness, rule: Record<string, unknown>): Promise<number> {
   const result = await postJson(
@@ -25,15 +25,6 @@ function chat(h: Harness, key: string, body: Record<string, unknown>, signal?: A
     body: JSON.stringify({ messages: [{ role: 'user', content: 'hello there' }], ...body }),
     signal,
   });
-}
-
-async function waitForRecord(requestId: string) {
-  for (let i = 0; i < 100; i++) {
-    const row = await db()('usage_record').where('request_id', requestId).first();
-    if (row) return row;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`no usage record for ${requestId}`);
 }
 
 describe('billing', function () {
@@ -64,7 +55,7 @@ describe('billing', function () {
     assert.equal(statuses.filter((status) => status === 200).length, 5, statuses.join(','));
     assert.ok(statuses.every((status) => status === 200 || status === 429));
     const ids = responses.filter((r) => r.status === 200).map((r) => String(r.headers.get('x-request-id')));
-    await Promise.all(ids.map(waitForRecord));
+    await Promise.all(ids.map(usageRecordOf));
     assert.deepEqual(await balanceOf(user.id), { quota: 0, used: 10 });
     const [{ rows }] = await db()('usage_record').where('user_id', user.id).count({ rows: '*' });
     assert.equal(Number(rows), 5, 'one usage row per successful request');
@@ -84,7 +75,7 @@ describe('billing', function () {
     };
     const expected = (body.usage.prompt_tokens * 1 + body.usage.completion_tokens * 2) / 1000;
     assert.equal(body.quota, expected);
-    const record = await waitForRecord(String(response.headers.get('x-request-id')));
+    const record = await usageRecordOf(String(response.headers.get('x-request-id')));
     assert.equal(record.source, 'balance');
     assert.equal(record.end_reason, 'stop');
     assert.equal(Number(record.cost), expected);
@@ -116,7 +107,7 @@ describe('billing', function () {
     assert.equal(body.quota, undefined);
     assert.equal(body.model, `${model}-official`);
     await Promise.all(
-      [first, official].map((response) => waitForRecord(String(response.headers.get('x-request-id')))),
+      [first, official].map((response) => usageRecordOf(String(response.headers.get('x-request-id')))),
     );
     assert.equal((await balanceOf(user.id)).used, 1, 'both requests were paid');
   });
@@ -128,7 +119,7 @@ describe('billing', function () {
     const user = await createPayingUser(5);
     const response = await chat(h, user.key, { model });
     assert.equal(response.status, 502);
-    const record = await waitForRecord(String(response.headers.get('x-request-id')));
+    const record = await usageRecordOf(String(response.headers.get('x-request-id')));
     assert.equal(record.end_reason, 'upstream_error');
     assert.equal(Number(record.cost), 0);
     assert.deepEqual(await balanceOf(user.id), { quota: 5, used: 0 });
@@ -146,7 +137,7 @@ describe('billing', function () {
     const requestId = String(response.headers.get('x-request-id'));
     await readUntil(response.body!.getReader(), (text) => text.includes('"content":"w3 "'));
     controller.abort();
-    const record = await waitForRecord(requestId);
+    const record = await usageRecordOf(requestId);
     assert.equal(record.end_reason, 'client_cancel');
     assert.ok(
       record.completion_tokens >= 4 && record.completion_tokens < 200,
@@ -166,7 +157,7 @@ describe('billing', function () {
     const user = await createPayingUser(10);
     const response = await chat(h, user.key, { model });
     const requestId = String(response.headers.get('x-request-id'));
-    const record = await waitForRecord(requestId);
+    const record = await usageRecordOf(requestId);
     const again = await Promise.all(
       Array.from({ length: 5 }, () => settle(db(), { requestId, cost: 7, billable: true, record: null })),
     );
@@ -181,7 +172,7 @@ describe('billing', function () {
     await setCharge(h, { type: 'non-billing', models: [model] });
     const user = await createPayingUser(0);
     const response = await chat(h, user.key, { model });
-    await waitForRecord(String(response.headers.get('x-request-id')));
+    await usageRecordOf(String(response.headers.get('x-request-id')));
     const adminView = await fetch(`${h.url}/admin/record/view?model=${model}`, {
       headers: { authorization: h.rootToken },
     });

@@ -1,17 +1,11 @@
 // Redeem and invitation codes: admin generate/list/delete, single use under 50 racing
 // requests, one invitation per type per user, clear errors, admin-only management.
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
+import { createLoggedInUser } from './support/users.js';
 import { hashPassword } from '../shared/auth/password.js';
 import { db } from '../shared/db.js';
 import { type Harness, harness } from './support/harness.js';
-
-// Each request from its own client IP, so the per-IP web throttles never interfere.
-let ipCounter = 0;
-const freshIp = () => {
-  ipCounter += 1;
-  return `10.71.${(ipCounter >> 8) & 255}.${ipCounter & 255}`;
-};
+import { freshClientIp } from './support/client-ip.js';
 
 type Body = Record<string, unknown>;
 
@@ -23,25 +17,21 @@ describe('redeem and invitation codes', function () {
   const request = async (path: string, token: string, body?: unknown) => {
     const response = await fetch(`${h.url}${path}`, {
       method: body === undefined ? 'GET' : 'POST',
-      headers: { authorization: token, 'content-type': 'application/json', 'x-forwarded-for': freshIp() },
+      headers: {
+        authorization: token,
+        'content-type': 'application/json',
+        'x-forwarded-for': freshClientIp(),
+      },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     return { status: response.status, body: (await response.json()) as Body };
   };
   const admin = (path: string, body?: unknown) => request(path, h.rootToken, body).then((r) => r.body);
 
-  const createUser = async (label: string, balance = '0') => {
-    const username = `${label}-${randomBytes(3).toString('hex')}`;
-    const [id] = await db()('auth').insert({
-      username,
-      password: passwordHash,
-      token: randomBytes(16).toString('hex'),
+  const createUser = (label: string, balance = '0') =>
+    createLoggedInUser(h.url, label, balance, passwordHash, 'code-pass', {
+      'x-forwarded-for': freshClientIp(),
     });
-    await db()('quota').insert({ user_id: id, quota: balance });
-    const login = await request('/login', '', { username, password: 'code-pass' });
-    assert.equal(login.body.status, true, JSON.stringify(login.body));
-    return { id: Number(id), token: String(login.body.token) };
-  };
   const balance = async (userId: number) =>
     String((await db()('quota').where({ user_id: userId }).first('quota')).quota);
 

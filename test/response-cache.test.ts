@@ -5,7 +5,7 @@ import OpenAI from 'openai';
 import { expectedContent } from '../ops/mock-provider/completion-plan.js';
 import { db } from '../shared/db.js';
 import { createChannel, type Harness, harness, postJson, uniqueModel } from './support/harness.js';
-import { balanceOf, createPayingUser } from './support/users.js';
+import { balanceOf, createPayingUser, usageRecordOf } from './support/users.js';
 
 describe('response cache', function () {
   this.timeout(30_000);
@@ -35,15 +35,7 @@ describe('response cache', function () {
   const upstreamCalls = () =>
     h.mock.requests.filter((r) => (r.body as { model?: string })?.model === model).length;
 
-  async function settled(response: Response) {
-    const requestId = String(response.headers.get('x-request-id'));
-    for (let i = 0; i < 100; i++) {
-      const row = await db()('usage_record').where('request_id', requestId).first();
-      if (row) return row;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    throw new Error('no usage record');
-  }
+  const settled = (response: Response) => usageRecordOf(String(response.headers.get('x-request-id')));
 
   it('answers a repeated prompt from the cache: no upstream call, no charge', async () => {
     const user = await createPayingUser(10);

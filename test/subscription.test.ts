@@ -2,7 +2,7 @@
 // and too little balance, renewing, upgrading, downgrading, /subscription with usage, and
 // concurrent purchases that must never pay twice or overdraw.
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
+import { createLoggedInUser } from './support/users.js';
 import { hashPassword } from '../shared/auth/password.js';
 import {
   addMonths,
@@ -14,12 +14,7 @@ import {
 import { db } from '../shared/db.js';
 import { announceInvalidate } from '../shared/pubsub.js';
 import { type Harness, harness } from './support/harness.js';
-
-let ipCounter = 0;
-const freshIp = () => {
-  ipCounter += 1;
-  return `10.72.${(ipCounter >> 8) & 255}.${ipCounter & 255}`;
-};
+import { freshClientIp } from './support/client-ip.js';
 
 type Body = Record<string, unknown>;
 
@@ -59,7 +54,11 @@ describe('plans and subscriptions', function () {
   const request = async (path: string, token: string, body?: unknown) => {
     const response = await fetch(`${h.url}${path}`, {
       method: body === undefined ? 'GET' : 'POST',
-      headers: { authorization: token, 'content-type': 'application/json', 'x-forwarded-for': freshIp() },
+      headers: {
+        authorization: token,
+        'content-type': 'application/json',
+        'x-forwarded-for': freshClientIp(),
+      },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     return { status: response.status, body: (await response.json()) as Body };
@@ -67,18 +66,10 @@ describe('plans and subscriptions', function () {
   const subscribe = (token: string, level: number, month: number) =>
     request('/subscribe', token, { level, month }).then((r) => r.body);
 
-  const createUser = async (label: string, balance: string) => {
-    const username = `${label}-${randomBytes(3).toString('hex')}`;
-    const [id] = await db()('auth').insert({
-      username,
-      password: passwordHash,
-      token: randomBytes(16).toString('hex'),
+  const createUser = (label: string, balance: string) =>
+    createLoggedInUser(h.url, label, balance, passwordHash, 'sub-pass', {
+      'x-forwarded-for': freshClientIp(),
     });
-    await db()('quota').insert({ user_id: id, quota: balance });
-    const login = await request('/login', '', { username, password: 'sub-pass' });
-    assert.equal(login.body.status, true, JSON.stringify(login.body));
-    return { id: Number(id), token: String(login.body.token) };
-  };
   const balance = async (userId: number) =>
     String((await db()('quota').where({ user_id: userId }).first('quota')).quota);
   const subscriptionRow = (userId: number) => db()('subscription').where({ user_id: userId }).first();

@@ -39,3 +39,39 @@ export async function balanceOf(userId: number): Promise<{ quota: number; used: 
   const row = await db()('quota').where('user_id', userId).first('quota', 'used');
   return { quota: Number(row.quota), used: Number(row.used) };
 }
+
+/** Waits for the usage row the worker writes when it settles a request (after the response). */
+export async function usageRecordOf(requestId: string): Promise<Record<string, any>> {
+  for (let i = 0; i < 100; i++) {
+    const row = await db()('usage_record').where('request_id', requestId).first();
+    if (row) return row;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`no usage record for ${requestId}`);
+}
+
+/** A user with a real password and balance, logged in through POST /login. */
+export async function createLoggedInUser(
+  base: string,
+  label: string,
+  balance: string,
+  passwordHash: string,
+  password: string,
+  headers: Record<string, string> = {},
+): Promise<{ id: number; token: string }> {
+  const username = `${label}-${randomBytes(3).toString('hex')}`;
+  const [id] = await db()('auth').insert({
+    username,
+    password: passwordHash,
+    token: randomBytes(16).toString('hex'),
+  });
+  await db()('quota').insert({ user_id: id, quota: balance });
+  const response = await fetch(`${base}/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify({ username, password }),
+  });
+  const login = (await response.json()) as { status: boolean; token?: string };
+  if (!login.status) throw new Error(`login failed: ${JSON.stringify(login)}`);
+  return { id: Number(id), token: String(login.token) };
+}
