@@ -1,5 +1,6 @@
 // Closed-loop load driver: `concurrency` virtual users each send requests back to back through one
-// keep-alive undici Pool for warm-up + duration, recording latency, TTFT and completeness per request.
+// keep-alive undici Pool for warm-up + duration, recording latency, TTFT and completeness per request
+// (and, for the response-cache cells, that every answer is a cache hit).
 import { Pool } from 'undici';
 import { type CheckedResponse, checkJson, checkStream, classifyThrown } from './response-check.js';
 import { type RequestSample, type RunSummary, summarize } from './stats.js';
@@ -20,6 +21,8 @@ export interface LoadSettings {
   requestTimeoutMs: number;
   body: string;
   expectedContent: string;
+  /** Every response must carry `x-cache: hit`; a complete answer without it counts as `cache_miss`. */
+  expectCacheHit?: boolean;
   signal: AbortSignal;
 }
 
@@ -58,6 +61,15 @@ async function sendOne(
     checked = settings.stream
       ? await checkStream(response, settings.expectedContent)
       : await checkJson(response, settings.expectedContent);
+    const cacheHeader = response.headers['x-cache'];
+    if (settings.expectCacheHit && checked.ok && cacheHeader !== 'hit') {
+      checked = {
+        ok: false,
+        errorKind: 'cache_miss',
+        detail: `x-cache: ${cacheHeader === undefined ? '(absent)' : String(cacheHeader)}`,
+        firstContentAt: null,
+      };
+    }
   } catch (error) {
     checked = classifyThrown(error);
   }

@@ -1,5 +1,6 @@
 // The bench environment: a fresh database and Redis prefix, the mock provider and gateway children,
-// readiness waits, root login + channel + API key setup, and a teardown that always runs.
+// readiness waits, root login + channel + API key setup (rpm limit raised), the billed pass's paying
+// user and charge rule, the response-cache switch, and a teardown that always runs.
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -11,6 +12,20 @@ import { type ChildHandle, freePort, spawnNodeChild, stopChild } from './process
 export const benchHost = '127.0.0.1';
 export const benchModel = 'gpt-4o-mini';
 export const mockSecret = 'sk-mock';
+/** The per-user rpm the bench sets (the largest the admin API takes): the limiter stays in the path. */
+export const benchRpm = 1_000_000_000;
+/** The billed pass's `token-billing` rule: points per 1k prompt / completion tokens. */
+export const benchPrice = { input: 1, output: 2 } as const;
+/** The billed pass's balance, set with `override`: never runs out during a run. */
+export const payingBalance = 1e12;
+
+/** The non-admin user of the billed pass. */
+export interface PayingUser {
+  username: string;
+  userId: number;
+  apiKey: string;
+  chargeId: number;
+}
 
 export interface BenchEnvironment {
   databaseName: string;
@@ -21,7 +36,13 @@ export interface BenchEnvironment {
   mockControlPath: string;
   /** Gateway processes by role (`api`, `workers` or `gateway` for single) plus `mock`. */
   children: ChildHandle[];
+  /** root's API key: an admin, free while the bench model has no charge rule. */
   apiKey: string;
+  /** root's JWT for the admin calls. */
+  adminToken: string;
+  rootUserId: number;
+  /** Set by `setUpBilling` for the billed pass. */
+  payingUser: PayingUser | null;
   profileDirectory: string | null;
 }
 
@@ -62,6 +83,94 @@ async function postJson(url: string, body: unknown, token?: string): Promise<Rec
     throw new Error(`POST ${url} failed: ${response.statusCode} ${JSON.stringify(parsed)}`);
   }
   return parsed;
+}
+
+async function getJson(url: string, token: string): Promise<Record<string, unknown>> {
+  const response = await request(url, { headers: { authorization: token } });
+  const parsed = (await response.body.json()) as Record<string, unknown>;
+  if (response.statusCode !== 200 || parsed.status !== true) {
+    throw new Error(`GET ${url} failed: ${response.statusCode} ${JSON.stringify(parsed)}`);
+  }
+  return parsed;
+}
+
+const apiOriginOf = (environment: BenchEnvironment): string => `http://${benchHost}:${environment.apiPort}`;
+
+async function apiKeyOf(environment: BenchEnvironment, token: string): Promise<string> {
+  const body = await getJson(`${apiOriginOf(environment)}/apikey`, token);
+  if (typeof body.key !== 'string') throw new Error(`GET /apikey returned no key: ${JSON.stringify(body)}`);
+  return body.key;
+}
+
+/** The id of the user named exactly `username` (the admin search also matches substrings and emails). */
+async function userIdOf(environment: BenchEnvironment, username: string): Promise<number> {
+  const body = await getJson(
+    `${apiOriginOf(environment)}/admin/user/list?search=${encodeURIComponent(username)}`,
+    environment.adminToken,
+  );
+  const users = ((body.data as { data?: { id: number; username: string }[] } | undefined)?.data ?? []).filter(
+    (user) => user.username === username,
+  );
+  if (users.length !== 1)
+    throw new Error(`user ${username} not found in /admin/user/list: ${JSON.stringify(body)}`);
+  return users[0].id;
+}
+
+/** Raises the user's rpm to `benchRpm` (not 0: the sliding-window check stays on the request path). */
+async function raiseRequestLimit(environment: BenchEnvironment, userId: number): Promise<void> {
+  const body = await postJson(
+    `${apiOriginOf(environment)}/admin/user/limit`,
+    { id: userId, rpm: benchRpm },
+    environment.adminToken,
+  );
+  const effective = (body.data as { effective?: { rpm?: number } } | undefined)?.effective;
+  if (effective?.rpm !== benchRpm) throw new Error(`rpm limit not applied: ${JSON.stringify(body)}`);
+}
+
+/**
+ * The billed pass: a `token-billing` rule for the bench model and a non-admin user with a huge
+ * balance and a raised rpm; its requests take a MySQL hold before enqueue and settle after the end.
+ */
+export async function setUpBilling(environment: BenchEnvironment): Promise<PayingUser> {
+  const origin = apiOriginOf(environment);
+  const charge = await postJson(
+    `${origin}/admin/charge/set`,
+    { id: -1, type: 'token-billing', models: [benchModel], ...benchPrice },
+    environment.adminToken,
+  );
+  const chargeId = Number((charge.data as { id?: unknown } | undefined)?.id);
+  const suffix = randomBytes(4).toString('hex');
+  const username = `bench-payer-${suffix}`;
+  const registered = await postJson(`${origin}/register`, {
+    username,
+    password: randomBytes(12).toString('hex'),
+    email: `${username}@bench.invalid`,
+  });
+  const token = String(registered.token);
+  const userId = await userIdOf(environment, username);
+  await postJson(
+    `${origin}/admin/user/quota`,
+    { id: userId, quota: payingBalance, override: true },
+    environment.adminToken,
+  );
+  await raiseRequestLimit(environment, userId);
+  const payingUser = { username, userId, apiKey: await apiKeyOf(environment, token), chargeId };
+  environment.payingUser = payingUser;
+  return payingUser;
+}
+
+/** Deletes the billed pass's charge rule, so later cells (root's key) run free again. */
+export async function removeChargeRule(environment: BenchEnvironment, chargeId: number): Promise<void> {
+  await getJson(`${apiOriginOf(environment)}/admin/charge/delete/${chargeId}`, environment.adminToken);
+}
+
+/** Turns the response cache on for `models` (empty: off); every process applies it at once. */
+export async function setResponseCache(environment: BenchEnvironment, models: string[]): Promise<void> {
+  await postJson(
+    `${apiOriginOf(environment)}/admin/config/update`,
+    { cache: { models, expire: 3600, size: 1 } },
+    environment.adminToken,
+  );
 }
 
 /** Starts mock + gateway children and configures the gateway; `environment.children` is filled as it goes. */
@@ -146,12 +255,11 @@ export async function startEnvironment(
 
   const login = await postJson(`${apiOrigin}/login`, { username: 'root', password: 'chatnio123456' });
   const token = String(login.token);
-  const keyResponse = await request(`${apiOrigin}/apikey`, { headers: { authorization: token } });
-  const keyBody = (await keyResponse.body.json()) as { status?: boolean; key?: string };
-  if (keyBody.status !== true || typeof keyBody.key !== 'string') {
-    throw new Error(`GET /apikey failed: ${JSON.stringify(keyBody)}`);
-  }
-  environment.apiKey = keyBody.key;
+  environment.adminToken = token;
+  environment.apiKey = await apiKeyOf(environment, token);
+  environment.rootUserId = await userIdOf(environment, 'root');
+  // Every key has the default `limits.rpm` (100/min); the bench would be throttled at once.
+  await raiseRequestLimit(environment, environment.rootUserId);
   await postJson(
     `${apiOrigin}/admin/channel/create`,
     {
@@ -206,6 +314,9 @@ export function emptyEnvironment(): BenchEnvironment {
     mockControlPath: '',
     children: [],
     apiKey: '',
+    adminToken: '',
+    rootUserId: 0,
+    payingUser: null,
     profileDirectory: null,
   };
 }

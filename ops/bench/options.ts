@@ -3,6 +3,8 @@
 
 export type Topology = 'split' | 'single';
 export type BenchMode = 'stream' | 'non-stream';
+/** `off`: root's key, no charge rule (free, no hold); `on`: a paying non-admin user and a token-billing rule. */
+export type BillingPass = 'off' | 'on';
 
 export interface BenchOptions {
   topology: Topology;
@@ -14,6 +16,10 @@ export interface BenchOptions {
   chunkDelayMs: number;
   concurrencies: number[];
   modes: BenchMode[];
+  /** Billing passes in run order; each runs every mode × concurrency cell. */
+  billing: BillingPass[];
+  /** Concurrencies of the response-cache cells (every mode); empty skips them. */
+  cacheConcurrencies: number[];
   profile: boolean;
   workerConcurrency: number | null;
   /** Per-request timeout in milliseconds. */
@@ -29,6 +35,9 @@ export const usage = `Usage: npm run bench -- [flags]
   --chunk-delay=MS          mock delay between chunks (default 0)
   --concurrency=1,50,200    virtual users per cell (default 1,50,200)
   --modes=stream,non-stream cells to run (default both)
+  --billing=off|on|both     billing passes (default both: off, then on, each with every cell)
+  --cache-concurrency=1,50  concurrencies of the response-cache hit cells, run last (default 1,50)
+  --no-cache                skip the response-cache cells
   --worker-concurrency=N    WORKER_CONCURRENCY for the gateway (default: gateway default)
   --timeout=SECONDS         per-request timeout (default 30)
   --profile                 CPU-profile the gateway processes and print the hottest functions
@@ -53,6 +62,8 @@ export function parseOptions(argv: string[]): BenchOptions | null {
     chunkDelayMs: 0,
     concurrencies: [1, 50, 200],
     modes: ['stream', 'non-stream'],
+    billing: ['off', 'on'],
+    cacheConcurrencies: [1, 50],
     profile: false,
     workerConcurrency: null,
     requestTimeoutMs: 30_000,
@@ -62,6 +73,10 @@ export function parseOptions(argv: string[]): BenchOptions | null {
     if (argument === '--help' || argument === '-h') return null;
     if (argument === '--profile') {
       options.profile = true;
+      continue;
+    }
+    if (argument === '--no-cache') {
+      options.cacheConcurrencies = [];
       continue;
     }
     if (argument === '--no-results') {
@@ -100,6 +115,16 @@ export function parseOptions(argv: string[]): BenchOptions | null {
         options.modes = modes as BenchMode[];
         break;
       }
+      case 'billing':
+        if (value !== 'off' && value !== 'on' && value !== 'both')
+          throw new Error('--billing must be off, on or both');
+        options.billing = value === 'both' ? ['off', 'on'] : [value];
+        break;
+      case 'cache-concurrency':
+        options.cacheConcurrencies = value
+          .split(',')
+          .map((part) => Math.floor(numberFlag(name, part, 1, 5000)));
+        break;
       case 'worker-concurrency':
         options.workerConcurrency = Math.floor(numberFlag(name, value, 1, 100_000));
         break;

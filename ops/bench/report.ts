@@ -1,5 +1,6 @@
-// Bench report: machine facts, the per-cell markdown tables, target pass/fail rows, the dated
-// section written into ops/bench/RESULTS.md (newest first) and the error samples.
+// Bench report: machine facts, the per-cell markdown tables (billing off / billing on / cache passes),
+// what billing costs, the cache-hit table, target pass/fail rows, the dated section written into
+// ops/bench/RESULTS.md (newest first) and the error samples.
 import { readFileSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { availableParallelism, loadavg, totalmem } from 'node:os';
@@ -8,7 +9,17 @@ import type { BenchMode, BenchOptions } from './options.js';
 import type { ResourceWindow } from './processes.js';
 import type { Percentiles } from './stats.js';
 
+/** `billing-off`: root's key, free; `billing-on`: a paying user (hold + settlement); `cache`: cache hits. */
+export type CellPass = 'billing-off' | 'billing-on' | 'cache';
+
+export const passLabels: Record<CellPass, string> = {
+  'billing-off': 'billing off',
+  'billing-on': 'billing on',
+  cache: 'cache hit',
+};
+
 export interface CellResult {
+  pass: CellPass;
   mode: BenchMode;
   concurrency: number;
   gateway: LoadResult;
@@ -82,6 +93,7 @@ function gatewayRoles(cells: CellResult[]): string[] {
 export function resultsTable(cells: CellResult[]): string {
   const roles = gatewayRoles(cells);
   const header = [
+    'pass',
     'mode',
     'c',
     'gw requests',
@@ -98,7 +110,7 @@ export function resultsTable(cells: CellResult[]): string {
   ];
   const lines = [
     `| ${header.join(' | ')} |`,
-    `|${header.map((_, index) => (index < 2 ? '---' : '---:')).join('|')}|`,
+    `|${header.map((_, index) => (index < 3 ? '---' : '---:')).join('|')}|`,
   ];
   for (const cell of cells) {
     const gateway = cell.gateway.summary;
@@ -114,6 +126,7 @@ export function resultsTable(cells: CellResult[]): string {
     ];
     lines.push(
       `| ${[
+        passLabels[cell.pass],
         cell.mode,
         cell.concurrency,
         gateway.requests,
@@ -139,6 +152,7 @@ export function cpuTable(cells: CellResult[]): string {
     cells.some((cell) => name in cell.gatewayResources.cpuPercent),
   );
   const header = [
+    'pass',
     'mode',
     'c',
     ...roles.map((role) => `${role} CPU %`),
@@ -150,7 +164,7 @@ export function cpuTable(cells: CellResult[]): string {
   ];
   const lines = [
     `| ${header.join(' | ')} |`,
-    `|${header.map((_, index) => (index < 2 ? '---' : '---:')).join('|')}|`,
+    `|${header.map((_, index) => (index < 3 ? '---' : '---:')).join('|')}|`,
   ];
   for (const cell of cells) {
     const gateway = cell.gatewayResources.cpuPercent;
@@ -163,42 +177,179 @@ export function cpuTable(cells: CellResult[]): string {
       percent(direct.mock),
       percent(direct.driver),
     ];
-    lines.push(`| ${[cell.mode, cell.concurrency, ...values].join(' | ')} |`);
+    lines.push(`| ${[passLabels[cell.pass], cell.mode, cell.concurrency, ...values].join(' | ')} |`);
   }
   return lines.join('\n');
 }
 
-function findCell(cells: CellResult[], mode: BenchMode, concurrency: number): CellResult | undefined {
-  return cells.find((cell) => cell.mode === mode && cell.concurrency === concurrency);
+function findCell(
+  cells: CellResult[],
+  pass: CellPass,
+  mode: BenchMode,
+  concurrency: number,
+): CellResult | undefined {
+  return cells.find((cell) => cell.pass === pass && cell.mode === mode && cell.concurrency === concurrency);
+}
+
+/** The targets are judged on the unbilled pass (the billed one when only it ran). */
+export function targetPass(cells: CellResult[]): CellPass {
+  return cells.some((cell) => cell.pass === 'billing-off') ? 'billing-off' : 'billing-on';
 }
 
 export function evaluateTargets(cells: CellResult[]): TargetRow[] {
   const rows: TargetRow[] = [];
-  const single = findCell(cells, 'stream', 1);
+  const pass = targetPass(cells);
+  const note = pass === 'billing-off' ? '' : ', billing on';
+  const single = findCell(cells, pass, 'stream', 1);
   const overhead = single ? ttftOverhead(single) : null;
   rows.push({
-    target: 'TTFT overhead p50 <= 3 ms (stream, c=1)',
+    target: `TTFT overhead p50 <= 3 ms (stream, c=1${note})`,
     measured: overhead ? `${milliseconds(overhead.p50)} ms` : 'not measured',
     pass: overhead ? overhead.p50 <= 3 : null,
   });
-  const fifty = findCell(cells, 'stream', 50);
+  const fifty = findCell(cells, pass, 'stream', 50);
   rows.push({
-    target: 'streamed throughput >= 1,000 req/s (c=50)',
+    target: `streamed throughput >= 1,000 req/s (c=50${note})`,
     measured: fifty ? `${fifty.gateway.summary.requestsPerSecond.toFixed(0)} req/s` : 'not measured',
     pass: fifty ? fifty.gateway.summary.requestsPerSecond >= 1000 : null,
   });
   for (const mode of ['stream', 'non-stream'] as const) {
-    const cell = findCell(cells, mode, 200);
+    const cell = findCell(cells, pass, mode, 200);
     const summary = cell?.gateway.summary;
     rows.push({
-      target: `0 errors, all ${mode === 'stream' ? 'streams' : 'replies'} complete (${mode}, c=200)`,
+      target: `0 errors, all ${mode === 'stream' ? 'streams' : 'replies'} complete (${mode}, c=200${note})`,
       measured: summary
         ? `${summary.errors} errors of ${summary.requests}${summary.errors > 0 ? ` ${JSON.stringify(summary.errorsByKind)}` : ''}`
         : 'not measured',
       pass: summary ? summary.errors === 0 && summary.requests > 0 : null,
     });
   }
+  // The bench raises its users' rpm limit; a 429 would mean the limiter (or a quota hold) refused.
+  let refused = 0;
+  let total = 0;
+  for (const cell of cells) {
+    refused += cell.gateway.summary.errorsByKind.http_429 ?? 0;
+    total += cell.gateway.summary.requests;
+  }
+  rows.push({
+    target: 'no 429 in any gateway cell (rpm limit raised, balance ample)',
+    measured: `${refused} of ${total}`,
+    pass: total > 0 ? refused === 0 : null,
+  });
+  const cacheCells = cells.filter((cell) => cell.pass === 'cache');
+  if (cacheCells.length > 0) {
+    const misses = cacheCells.reduce(
+      (sum, cell) => sum + (cell.gateway.summary.errorsByKind.cache_miss ?? 0),
+      0,
+    );
+    const errors = cacheCells.reduce((sum, cell) => sum + cell.gateway.summary.errors, 0);
+    const requests = cacheCells.reduce((sum, cell) => sum + cell.gateway.summary.requests, 0);
+    rows.push({
+      target: 'cache cells: every response a complete `x-cache: hit`',
+      measured: `${misses} misses, ${errors} errors of ${requests}`,
+      pass: requests > 0 ? errors === 0 : null,
+    });
+  }
   return rows;
+}
+
+const signedPercent = (after: number, before: number): string => {
+  if (before <= 0) return '–';
+  const change = ((after - before) / before) * 100;
+  return `${change >= 0 ? '+' : ''}${change.toFixed(1)} %`;
+};
+const signedMilliseconds = (value: number): string =>
+  Number.isNaN(value) ? '–' : `${value < 0 ? '-' : '+'}${milliseconds(Math.abs(value))}`;
+
+/** Billing off and on side by side for every mode × concurrency both passes ran; '' when not both ran. */
+export function billingCostTable(cells: CellResult[]): string {
+  const header = [
+    'mode',
+    'c',
+    'off req/s',
+    'on req/s',
+    'Δ req/s',
+    'off TTFT p50/p99 ms',
+    'on TTFT p50/p99 ms',
+    'Δ TTFT p50 ms',
+    'off latency p50/p99 ms',
+    'on latency p50/p99 ms',
+    'Δ latency p50 ms',
+    'on errors',
+  ];
+  const lines = [
+    `| ${header.join(' | ')} |`,
+    `|${header.map((_, index) => (index < 2 ? '---' : '---:')).join('|')}|`,
+  ];
+  let rows = 0;
+  for (const off of cells.filter((cell) => cell.pass === 'billing-off')) {
+    const on = findCell(cells, 'billing-on', off.mode, off.concurrency);
+    if (!on) continue;
+    const a = off.gateway.summary;
+    const b = on.gateway.summary;
+    const delta = (x: Percentiles | null, y: Percentiles | null): number =>
+      x && y ? y.p50 - x.p50 : Number.NaN;
+    lines.push(
+      `| ${[
+        off.mode,
+        off.concurrency,
+        a.requestsPerSecond.toFixed(0),
+        b.requestsPerSecond.toFixed(0),
+        signedPercent(b.requestsPerSecond, a.requestsPerSecond),
+        pair(a.ttft),
+        pair(b.ttft),
+        signedMilliseconds(delta(a.ttft, b.ttft)),
+        pair(a.latency),
+        pair(b.latency),
+        signedMilliseconds(delta(a.latency, b.latency)),
+        b.errors > 0 ? `${b.errors} ${JSON.stringify(b.errorsByKind)}` : '0',
+      ].join(' | ')} |`,
+    );
+    rows++;
+  }
+  return rows === 0 ? '' : lines.join('\n');
+}
+
+/** Cache hits next to the uncached gateway (unbilled pass) and the mock called directly. */
+export function cacheTable(cells: CellResult[]): string {
+  const header = [
+    'mode',
+    'c',
+    'hit requests',
+    'hit req/s',
+    'errors',
+    'hit latency p50/p99 ms',
+    'hit TTFT p50/p99 ms',
+    'uncached gw TTFT p50/p99 ms',
+    'direct TTFT p50/p99 ms',
+    'hit − direct TTFT p50 ms',
+  ];
+  const lines = [
+    `| ${header.join(' | ')} |`,
+    `|${header.map((_, index) => (index < 2 ? '---' : '---:')).join('|')}|`,
+  ];
+  let rows = 0;
+  for (const cell of cells.filter((candidate) => candidate.pass === 'cache')) {
+    const hit = cell.gateway.summary;
+    const uncached = findCell(cells, 'billing-off', cell.mode, cell.concurrency)?.gateway.summary;
+    const overhead = ttftOverhead(cell);
+    lines.push(
+      `| ${[
+        cell.mode,
+        cell.concurrency,
+        hit.requests,
+        hit.requestsPerSecond.toFixed(0),
+        hit.errors > 0 ? `${hit.errors} ${JSON.stringify(hit.errorsByKind)}` : '0',
+        pair(hit.latency),
+        pair(hit.ttft),
+        uncached ? pair(uncached.ttft) : '–',
+        pair(cell.direct.summary.ttft),
+        overhead ? signedMilliseconds(overhead.p50) : '–',
+      ].join(' | ')} |`,
+    );
+    rows++;
+  }
+  return rows === 0 ? '' : lines.join('\n');
 }
 
 export function targetsTable(rows: TargetRow[]): string {
@@ -216,11 +367,61 @@ export function errorSamplesText(cells: CellResult[]): string {
     for (const result of [cell.gateway, cell.direct]) {
       for (const sample of result.errorSamples) {
         const detail = (sample.detail ?? '').replace(/\s+/g, ' ');
-        lines.push(`- ${result.target} ${cell.mode} c=${cell.concurrency}: ${sample.kind}: ${detail}`);
+        lines.push(
+          `- ${passLabels[cell.pass]} ${result.target} ${cell.mode} c=${cell.concurrency}: ${sample.kind}: ${detail}`,
+        );
       }
     }
   }
   return lines.join('\n');
+}
+
+/** What each pass that ran means (one line each). */
+export function passDescriptions(cells: CellResult[], options: BenchOptions): string[] {
+  const ran = new Set(cells.map((cell) => cell.pass));
+  const lines: string[] = [];
+  if (ran.has('billing-off'))
+    lines.push(
+      "- billing off: root's API key; root is an admin and the model has no charge rule, so no hold is taken (a usage row is still written at settlement)",
+    );
+  if (ran.has('billing-on'))
+    lines.push(
+      '- billing on: a non-admin user (balance 1e12) and a `token-billing` rule for the model (input 1, output 2 per 1k tokens): a MySQL hold before enqueue, settlement after the end; the rule is deleted after this pass',
+    );
+  if (ran.has('cache'))
+    lines.push(
+      `- cache hit: root's key, response cache on for the model (warmed by one request), every answer must carry \`x-cache: hit\`; run last (c=${options.cacheConcurrencies.join(',')}), cache switched off afterwards`,
+    );
+  lines.push(
+    "- every bench user's rpm limit is raised to 1,000,000,000 (the sliding-window check stays on the path)",
+  );
+  return lines;
+}
+
+/** The stdout / RESULTS.md body after the run lines: tables per pass, billing cost, cache, CPU, targets. */
+export function reportBody(cells: CellResult[], options: BenchOptions): string[] {
+  const errors = errorSamplesText(cells);
+  const billing = billingCostTable(cells);
+  const cache = cacheTable(cells);
+  return [
+    ...passDescriptions(cells, options),
+    '',
+    resultsTable(cells),
+    '',
+    ...(billing === ''
+      ? []
+      : ['What billing costs (gateway, billing on vs off; Δ = on − off):', '', billing, '']),
+    ...(cache === ''
+      ? []
+      : ['Response cache hits (gateway answers from Redis, no upstream call):', '', cache, '']),
+    'CPU use during each run (% of one core; redis and mariadb columns are for the gateway run):',
+    '',
+    cpuTable(cells),
+    '',
+    targetsTable(evaluateTargets(cells)),
+    '',
+    ...(errors === '' ? [] : ['Error samples:', '', errors, '']),
+  ];
 }
 
 export function sectionText(
@@ -230,7 +431,6 @@ export function sectionText(
   cells: CellResult[],
 ): string {
   const date = startedAt.toISOString().slice(0, 10);
-  const errors = errorSamplesText(cells);
   return [
     `## ${date} · topology ${options.topology}`,
     '',
@@ -238,16 +438,7 @@ export function sectionText(
     `- machine: ${machineLine(machine)}`,
     `- topology: ${options.topology}; ${options.durationSeconds} s measured + ${options.warmupSeconds} s warm-up per cell and target; mock chunks=${options.chunks} delay=${options.chunkDelayMs} ms`,
     '- driver, mock and gateway share this machine; req/s counts successful completions inside the window',
-    '',
-    resultsTable(cells),
-    '',
-    'CPU use during each run (% of one core; redis and mariadb columns are for the gateway run):',
-    '',
-    cpuTable(cells),
-    '',
-    targetsTable(evaluateTargets(cells)),
-    '',
-    ...(errors === '' ? [] : ['Error samples:', '', errors, '']),
+    ...reportBody(cells, options),
   ].join('\n');
 }
 

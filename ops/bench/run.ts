@@ -1,5 +1,7 @@
 // `npm run bench`: starts mock + gateway on fresh DB/Redis namespaces, runs stream/non-stream cells at
-// several concurrencies against the gateway and the mock directly, reports overhead, then tears down.
+// several concurrencies against the gateway and the mock directly, once unbilled (root) and once billed
+// (a paying user), then the response-cache hit cells; reports overhead and what billing costs, then
+// tears down.
 import { setMaxListeners } from 'node:events';
 import { mkdirSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
@@ -14,6 +16,9 @@ import {
   benchModel,
   emptyEnvironment,
   mockSecret,
+  removeChargeRule,
+  setResponseCache,
+  setUpBilling,
   startEnvironment,
   stopEnvironment,
 } from './environment.js';
@@ -21,18 +26,16 @@ import { type BenchMode, type BenchOptions, parseOptions, usage } from './option
 import { formatProfiles, readProfiles } from './profile.js';
 import { findProcessByName, ResourceSampler } from './processes.js';
 import {
+  type CellPass,
   type CellResult,
-  cpuTable,
-  errorSamplesText,
-  evaluateTargets,
   machineInfo,
   machineLine,
-  resultsTable,
+  passLabels,
+  reportBody,
   sectionText,
-  targetsTable,
   writeResultsSection,
 } from './report.js';
-import { checkStream } from './response-check.js';
+import { checkJson, checkStream } from './response-check.js';
 
 const benchDirectory = dirname(fileURLToPath(import.meta.url));
 const repositoryRoot = resolve(benchDirectory, '..', '..');
@@ -43,22 +46,35 @@ function requestBody(stream: boolean): string {
   return JSON.stringify({ model: benchModel, messages: [{ role: 'user', content: 'Say hello.' }], stream });
 }
 
-function targets(environment: BenchEnvironment): { gateway: LoadTarget; direct: LoadTarget } {
-  const json = { 'content-type': 'application/json' };
+const json = { 'content-type': 'application/json' };
+
+function gatewayTarget(environment: BenchEnvironment, apiKey: string): LoadTarget {
   return {
-    gateway: {
-      name: 'gateway',
-      origin: `http://${benchHost}:${environment.apiPort}`,
-      path: '/v1/chat/completions',
-      headers: { ...json, authorization: `Bearer ${environment.apiKey}` },
-    },
-    direct: {
-      name: 'direct',
-      origin: `http://${benchHost}:${environment.mockPort}`,
-      path: `${environment.mockControlPath}/v1/chat/completions`,
-      headers: { ...json, authorization: `Bearer ${mockSecret}` },
-    },
+    name: 'gateway',
+    origin: `http://${benchHost}:${environment.apiPort}`,
+    path: '/v1/chat/completions',
+    headers: { ...json, authorization: `Bearer ${apiKey}` },
   };
+}
+
+function directTarget(environment: BenchEnvironment): LoadTarget {
+  return {
+    name: 'direct',
+    origin: `http://${benchHost}:${environment.mockPort}`,
+    path: `${environment.mockControlPath}/v1/chat/completions`,
+    headers: { ...json, authorization: `Bearer ${mockSecret}` },
+  };
+}
+
+async function sendOnce(target: LoadTarget, stream: boolean, signal: AbortSignal) {
+  return request(`${target.origin}${target.path}`, {
+    method: 'POST',
+    headers: target.headers,
+    body: requestBody(stream),
+    headersTimeout: 10_000,
+    bodyTimeout: 10_000,
+    signal,
+  });
 }
 
 /** One streamed request through the gateway must succeed (workers up, channel loaded) before cells run. */
@@ -67,15 +83,7 @@ async function smokeTest(target: LoadTarget, expected: string, signal: AbortSign
   let lastProblem = '';
   while (Date.now() < deadline && !signal.aborted) {
     try {
-      const response = await request(`${target.origin}${target.path}`, {
-        method: 'POST',
-        headers: target.headers,
-        body: requestBody(true),
-        headersTimeout: 10_000,
-        bodyTimeout: 10_000,
-        signal,
-      });
-      const checked = await checkStream(response, expected);
+      const checked = await checkStream(await sendOnce(target, true, signal), expected);
       if (checked.ok) return;
       lastProblem = `${checked.errorKind}: ${checked.detail}`;
     } catch (error) {
@@ -86,18 +94,53 @@ async function smokeTest(target: LoadTarget, expected: string, signal: AbortSign
   throw new Error(`gateway smoke request never succeeded: ${lastProblem}`);
 }
 
-async function runCells(
+/**
+ * Fills the response cache: one request misses and the worker stores its answer right after it
+ * finished, so the same body is re-sent until a complete answer comes back with `x-cache: hit`.
+ */
+async function warmCache(target: LoadTarget, expected: string, signal: AbortSignal): Promise<void> {
+  const started = performance.now();
+  const deadline = Date.now() + 10_000;
+  let lastProblem = '';
+  for (let attempt = 1; Date.now() < deadline && !signal.aborted; attempt++) {
+    try {
+      const response = await sendOnce(target, false, signal);
+      const hit = response.headers['x-cache'] === 'hit';
+      const checked = await checkJson(response, expected);
+      if (checked.ok && hit) {
+        log(`  cache warm after ${attempt} requests, ${(performance.now() - started).toFixed(0)} ms`);
+        return;
+      }
+      lastProblem = checked.ok ? 'answer without x-cache: hit' : `${checked.errorKind}: ${checked.detail}`;
+    } catch (error) {
+      lastProblem = String(error);
+    }
+    await new Promise((wait) => setTimeout(wait, 50));
+  }
+  throw new Error(`the response cache never answered a hit: ${lastProblem}`);
+}
+
+interface GridRun {
+  pass: CellPass;
+  gateway: LoadTarget;
+  concurrencies: number[];
+  expectCacheHit: boolean;
+}
+
+/** Runs every mode × concurrency cell of one pass: the gateway, then the mock directly. */
+async function runGrid(
+  run: GridRun,
   options: BenchOptions,
   environment: BenchEnvironment,
   sampler: ResourceSampler,
   signal: AbortSignal,
   cells: CellResult[],
 ): Promise<void> {
-  const { gateway, direct } = targets(environment);
+  const direct = directTarget(environment);
   const expected = expectedContent(options.chunks);
-  await smokeTest(gateway, expected, signal);
+  const label = passLabels[run.pass];
   for (const mode of options.modes) {
-    for (const concurrency of options.concurrencies) {
+    for (const concurrency of run.concurrencies) {
       if (signal.aborted) return;
       const stream = mode === 'stream';
       const settings = {
@@ -110,30 +153,91 @@ async function runCells(
         expectedContent: expected,
         signal,
       };
-      log(`cell ${mode} c=${concurrency}: gateway`);
+      log(`cell ${label} ${mode} c=${concurrency}: gateway`);
       await sampler.beginWindow();
-      const gatewayResult = await runLoad(gateway, settings);
+      const gatewayResult = await runLoad(run.gateway, { ...settings, expectCacheHit: run.expectCacheHit });
       const gatewayResources = await sampler.endWindow();
       if (signal.aborted) return;
-      log(`cell ${mode} c=${concurrency}: direct`);
+      log(`cell ${label} ${mode} c=${concurrency}: direct`);
       await sampler.beginWindow();
       const directResult = await runLoad(direct, settings);
       const directResources = await sampler.endWindow();
       if (signal.aborted) return; // an interrupted cell is not reported
-      const cell: CellResult = {
+      cells.push({
+        pass: run.pass,
         mode: mode as BenchMode,
         concurrency,
         gateway: gatewayResult,
         direct: directResult,
         gatewayResources,
         directResources,
-      };
-      cells.push(cell);
+      });
       log(
         `  gateway ${gatewayResult.summary.requestsPerSecond.toFixed(0)} req/s, ${gatewayResult.summary.errors} errors; ` +
           `direct ${directResult.summary.requestsPerSecond.toFixed(0)} req/s, ${directResult.summary.errors} errors`,
       );
     }
+  }
+}
+
+/** The billing passes in order, then the response-cache cells (last, so nothing else sees the cache). */
+async function runCells(
+  options: BenchOptions,
+  environment: BenchEnvironment,
+  sampler: ResourceSampler,
+  signal: AbortSignal,
+  cells: CellResult[],
+): Promise<void> {
+  const expected = expectedContent(options.chunks);
+  const root = gatewayTarget(environment, environment.apiKey);
+  await smokeTest(root, expected, signal);
+  for (const billing of options.billing) {
+    if (signal.aborted) return;
+    const grid = { concurrencies: options.concurrencies, expectCacheHit: false };
+    if (billing === 'off') {
+      await runGrid(
+        { ...grid, pass: 'billing-off', gateway: root },
+        options,
+        environment,
+        sampler,
+        signal,
+        cells,
+      );
+      continue;
+    }
+    const payer = await setUpBilling(environment);
+    log(`billed pass: user ${payer.username} (id ${payer.userId}), charge rule ${payer.chargeId}`);
+    const payerTarget = gatewayTarget(environment, payer.apiKey);
+    try {
+      await smokeTest(payerTarget, expected, signal);
+      await runGrid(
+        { ...grid, pass: 'billing-on', gateway: payerTarget },
+        options,
+        environment,
+        sampler,
+        signal,
+        cells,
+      );
+    } finally {
+      // root (an admin) would be billed too while the model has a rule, with a zero balance.
+      await removeChargeRule(environment, payer.chargeId);
+    }
+  }
+  if (options.cacheConcurrencies.length === 0 || signal.aborted) return;
+  log('cache cells: response cache on for the bench model');
+  await setResponseCache(environment, [benchModel]);
+  try {
+    await warmCache(root, expected, signal);
+    await runGrid(
+      { pass: 'cache', gateway: root, concurrencies: options.cacheConcurrencies, expectCacheHit: true },
+      options,
+      environment,
+      sampler,
+      signal,
+      cells,
+    );
+  } finally {
+    if (!signal.aborted) await setResponseCache(environment, []);
   }
 }
 
@@ -156,7 +260,10 @@ async function main(): Promise<number> {
   let interrupted = false;
 
   const cellSeconds = options.warmupSeconds + options.durationSeconds + options.requestTimeoutMs / 1000 + 5;
-  const budgetMs = (240 + cellSeconds * 2 * options.modes.length * options.concurrencies.length) * 1000;
+  const cellCount =
+    options.modes.length *
+    (options.billing.length * options.concurrencies.length + options.cacheConcurrencies.length);
+  const budgetMs = (240 + 60 * options.billing.length + cellSeconds * 2 * cellCount) * 1000;
   const watchdog = setTimeout(() => {
     log(`watchdog: run exceeded ${Math.round(budgetMs / 1000)} s, aborting`);
     interrupted = true;
@@ -205,12 +312,7 @@ async function main(): Promise<number> {
   for (const child of environment.children) log(`${child.name} log: ${child.logPath}`);
 
   if (cells.length > 0) {
-    console.log(
-      `\n${resultsTable(cells)}\n\nCPU use during each run (% of one core; redis and mariadb columns are for the gateway run):\n\n${cpuTable(cells)}\n`,
-    );
-    console.log(`${targetsTable(evaluateTargets(cells))}\n`);
-    const errors = errorSamplesText(cells);
-    if (errors !== '') console.log(`Error samples:\n${errors}\n`);
+    console.log(`\n${reportBody(cells, options).join('\n')}`);
     const jsonPath = join(outputDirectory, `${stamp}.json`);
     await writeFile(
       jsonPath,
@@ -221,6 +323,7 @@ async function main(): Promise<number> {
           machine,
           environment: {
             ...environment,
+            adminToken: undefined,
             children: environment.children.map((child) => ({
               name: child.name,
               pid: child.pid,
