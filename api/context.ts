@@ -14,6 +14,7 @@ import { type ChatJobData, createQueue } from '../shared/queues.js';
 import { createRedis } from '../shared/redis.js';
 import { type RedisKeys, redisKeys } from '../shared/redis-keys.js';
 import { ChargeStore } from '../shared/billing/charges.js';
+import { SettlementBatcher } from '../shared/billing/settle-batch.js';
 import { PlanStore } from '../shared/billing/plans.js';
 import { SettingsStore } from '../shared/settings/store.js';
 import { RelayReceiver } from '../shared/stream-relay.js';
@@ -31,6 +32,8 @@ export interface ApiContext {
   settings: SettingsStore;
   /** Charge rules (charge table), reloaded on every announced change. */
   charges: ChargeStore;
+  /** Usage rows written by the api (cache hits), a batch per transaction. */
+  settlements: SettlementBatcher;
   /** Subscription plans (plan table), reloaded on every announced change. */
   plans: PlanStore;
   snapshot: ChannelSnapshot;
@@ -94,6 +97,7 @@ export async function createApiContext(): Promise<ApiContext> {
     identities,
     settings,
     charges,
+    settlements: new SettlementBatcher(knex),
     plans,
     snapshot,
     receiver,
@@ -101,6 +105,7 @@ export async function createApiContext(): Promise<ApiContext> {
     draining: false,
     async close() {
       clearInterval(refresh);
+      await context.settlements.drain();
       await chatQueue.close();
       await Promise.all([redis.quit(), subscriber.quit(), bullRedis.quit()].map((p) => p.catch(() => 0)));
     },

@@ -16,6 +16,7 @@ import {
   type QueueName,
   queueOptions,
 } from '../shared/queues.js';
+import { SettlementBatcher } from '../shared/billing/settle-batch.js';
 import { SettingsStore } from '../shared/settings/store.js';
 import { createRedis } from '../shared/redis.js';
 import { redisKeys } from '../shared/redis-keys.js';
@@ -60,6 +61,7 @@ export async function startWorkerPool(): Promise<WorkerPool> {
   const publisher = new RelayPublisher(publisherRedis);
   const heartbeats = new HeartbeatTicker(c.HEARTBEAT_INTERVAL * 1000);
   heartbeats.start();
+  const settlements = new SettlementBatcher(knex);
   const chatQueue = createQueue('chat', bullRedis);
   const billingQueue = createQueue('billing', bullRedis);
   const maintenanceQueue = createQueue('maintenance', bullRedis);
@@ -69,6 +71,7 @@ export async function startWorkerPool(): Promise<WorkerPool> {
     settings,
     chatQueue,
     billingQueue,
+    settlements,
     redis: publisherRedis,
     keys,
     snapshot,
@@ -104,6 +107,7 @@ export async function startWorkerPool(): Promise<WorkerPool> {
       cancels.cancelAll(errors.overloaded());
     }, graceMs);
     await Promise.all(workers.map((worker) => worker.close()));
+    await settlements.drain();
     await Promise.all([chatQueue.close(), billingQueue.close(), maintenanceQueue.close()]);
     clearTimeout(deadline);
     heartbeats.stop();

@@ -2,7 +2,6 @@
 // stored answer without any upstream call, billing or plan count (a usage row with source
 // `cache` is written off the response path).
 import type { Context } from 'koa';
-import { settle } from '../../shared/billing/ledger.js';
 import { cacheSlotKey, readCachedAnswer } from '../../shared/cache/response-cache.js';
 import type { ChatJobData } from '../../shared/queues.js';
 import type { ApiContext } from '../context.js';
@@ -34,25 +33,27 @@ export async function serveFromCache(
   ctx.set('x-cache', 'hit');
   replayAnswer(ctx, shape, answer, data.stream, showQuota ? 0 : undefined);
   const finish = answer.choices[0]?.finish_reason;
-  settle(context.knex, {
-    requestId: data.requestId,
-    cost: 0,
-    billable: true,
-    record: {
+  context.settlements
+    .submit({
       requestId: data.requestId,
-      userId: data.caller.userId,
-      apiKeyId: data.caller.apiKeyId,
-      model: data.model,
-      upstreamModel: null,
-      channelId: null,
-      promptTokens: answer.usage.prompt_tokens,
-      completionTokens: answer.usage.completion_tokens,
-      source: 'cache',
-      endReason: finish === 'length' || finish === 'tool_calls' ? finish : 'stop',
-      latencyMs: Date.now() - data.enqueuedAt,
-      ttftMs: Date.now() - data.enqueuedAt,
-      startedAt: data.enqueuedAt,
-    },
-  }).catch((error) => ctx.state.log.warn({ err: error }, 'recording a cache hit failed'));
+      cost: 0,
+      billable: true,
+      record: {
+        requestId: data.requestId,
+        userId: data.caller.userId,
+        apiKeyId: data.caller.apiKeyId,
+        model: data.model,
+        upstreamModel: null,
+        channelId: null,
+        promptTokens: answer.usage.prompt_tokens,
+        completionTokens: answer.usage.completion_tokens,
+        source: 'cache',
+        endReason: finish === 'length' || finish === 'tool_calls' ? finish : 'stop',
+        latencyMs: Date.now() - data.enqueuedAt,
+        ttftMs: Date.now() - data.enqueuedAt,
+        startedAt: data.enqueuedAt,
+      },
+    })
+    .catch((error) => ctx.state.log.warn({ err: error }, 'recording a cache hit failed'));
   return true;
 }

@@ -4,6 +4,12 @@
 import type { Knex } from 'knex';
 import { pointsString, roundPoints } from './pricing.js';
 
+/**
+ * READ COMMITTED: row locks only, no gap locks, so a settlement that looks up a request
+ * without a hold never blocks (or deadlocks with) the hold inserts of new requests.
+ */
+export const LEDGER_TRANSACTION = { isolationLevel: 'read committed' } as const;
+
 export type FundingSource = 'balance' | 'plan' | 'free' | 'cache';
 
 export type EndReason =
@@ -60,7 +66,7 @@ export async function takeBalanceHold(
       amount: points,
     });
     return true;
-  });
+  }, LEDGER_TRANSACTION);
 }
 
 /** Counts one use of a plan item; false when this month's count is used up. */
@@ -92,7 +98,7 @@ export async function takePlanHold(
       plan_period: plan.period,
     });
     return true;
-  });
+  }, LEDGER_TRANSACTION);
 }
 
 export interface SettleInput {
@@ -137,7 +143,7 @@ export async function settle(
     }
     if (!hold) return { outcome: 'recorded' as const, charged };
     return { outcome: input.billable ? ('settled' as const) : ('released' as const), charged };
-  });
+  }, LEDGER_TRANSACTION);
 }
 
 interface HoldRow {

@@ -7,7 +7,8 @@ import type { Knex } from 'knex';
 import { limitSubject, recordRelayTokens } from '../../shared/limits/relay-admission.js';
 import type { RedisKeys } from '../../shared/redis-keys.js';
 import type { Logger } from 'pino';
-import { type EndReason, type SettleInput, settle } from '../../shared/billing/ledger.js';
+import type { EndReason, SettleInput } from '../../shared/billing/ledger.js';
+import type { SettlementBatcher } from '../../shared/billing/settle-batch.js';
 import { costOf } from '../../shared/billing/pricing.js';
 import type { BillingJobData, ChatJobData } from '../../shared/queues.js';
 import type { Usage } from '../../shared/wire/chat.js';
@@ -53,6 +54,8 @@ export function settlementFor(data: ChatJobData, outcome: RelayOutcome): SettleI
 
 export interface SettleDeps {
   knex: Knex;
+  /** Writes settlements a batch per transaction (one commit for many requests). */
+  settlements: SettlementBatcher;
   billingQueue: Queue<BillingJobData>;
   redis: Redis;
   keys: RedisKeys;
@@ -82,7 +85,7 @@ export async function settleRelay(
     );
   }
   try {
-    await settle(deps.knex, input);
+    await deps.settlements.submit(input);
   } catch (error) {
     log.warn({ err: error }, 'settlement failed inline; queued for retry');
     await deps.billingQueue.add(
