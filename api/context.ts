@@ -14,6 +14,7 @@ import { type ChatJobData, createQueue } from '../shared/queues.js';
 import { createRedis } from '../shared/redis.js';
 import { type RedisKeys, redisKeys } from '../shared/redis-keys.js';
 import { ChargeStore } from '../shared/billing/charges.js';
+import { HoldBatcher } from '../shared/billing/hold-batch.js';
 import { SettlementBatcher } from '../shared/billing/settle-batch.js';
 import { PlanStore } from '../shared/billing/plans.js';
 import { SettingsStore } from '../shared/settings/store.js';
@@ -34,6 +35,8 @@ export interface ApiContext {
   charges: ChargeStore;
   /** Usage rows written by the api (cache hits), a batch per transaction. */
   settlements: SettlementBatcher;
+  /** Balance holds, a batch per transaction (one commit for many concurrent requests). */
+  holds: HoldBatcher;
   /** Subscription plans (plan table), reloaded on every announced change. */
   plans: PlanStore;
   snapshot: ChannelSnapshot;
@@ -98,6 +101,7 @@ export async function createApiContext(): Promise<ApiContext> {
     settings,
     charges,
     settlements: new SettlementBatcher(knex),
+    holds: new HoldBatcher(knex),
     plans,
     snapshot,
     receiver,
@@ -105,7 +109,7 @@ export async function createApiContext(): Promise<ApiContext> {
     draining: false,
     async close() {
       clearInterval(refresh);
-      await context.settlements.drain();
+      await Promise.all([context.holds.drain(), context.settlements.drain()]);
       await chatQueue.close();
       await Promise.all([redis.quit(), subscriber.quit(), bullRedis.quit()].map((p) => p.catch(() => 0)));
     },

@@ -104,3 +104,32 @@ describe('billing: batched settlement', function () {
     assert.equal(later.outcome, 'already', 'a free request settled again later writes nothing');
   });
 });
+
+describe('billing: batched holds', function () {
+  this.timeout(20_000);
+
+  before(async () => {
+    await harness();
+  });
+
+  it('grants holds in order while the balance covers them, in one commit', async () => {
+    const { takeHolds } = await import('../shared/billing/hold-batch.js');
+    const user = await createPayingUser(10);
+    const other = await createPayingUser(1);
+    const requests = [4, 4, 4, 2, 1].map((amount) => ({ requestId: randomUUID(), userId: user.id, amount }));
+    const granted = await takeHolds(db(), [
+      ...requests,
+      { requestId: randomUUID(), userId: other.id, amount: 2 },
+    ]);
+    assert.deepEqual(granted, [true, true, false, true, false, false]);
+    assert.deepEqual(await balanceOf(user.id), { quota: 0, used: 0 });
+    assert.deepEqual(await balanceOf(other.id), { quota: 1, used: 0 });
+    const held = await db()('quota_hold')
+      .whereIn(
+        'request_id',
+        requests.map((r) => r.requestId),
+      )
+      .select('amount');
+    assert.deepEqual(held.map((row) => Number(row.amount)).sort(), [2, 4, 4]);
+  });
+});

@@ -2,7 +2,7 @@
 // nobody) and reserve the money. A request that cannot be covered is refused here, before
 // any upstream call.
 import { countPromptTokens } from '../../shared/billing/tokens.js';
-import { takeBalanceHold, type FundingSource } from '../../shared/billing/ledger.js';
+import type { FundingSource } from '../../shared/billing/ledger.js';
 import { holdEstimate } from '../../shared/billing/pricing.js';
 import { GatewayError, errors } from '../../shared/errors.js';
 import type { JobBilling } from '../../shared/queues.js';
@@ -69,7 +69,8 @@ export async function reserve(
     rule.type === 'token-billing' ? countPromptTokens(model, body) : 0,
     budget,
   );
-  if (!(await takeBalanceHold(context.knex, requestId, identity.userId, amount))) throw insufficientQuota();
+  if (!(await context.holds.submit({ requestId, userId: identity.userId, amount })))
+    throw insufficientQuota();
   const source: FundingSource = 'balance';
   return { billing: { source, rule: price, showQuota }, held: amount };
 }

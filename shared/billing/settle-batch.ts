@@ -3,6 +3,7 @@
 // balances are charged in submission order and never go below zero; one usage row and one
 // rollup increment per request. Batches run one at a time per process, so they grow with load.
 import type { Knex } from 'knex';
+import { Batcher } from './batcher.js';
 import type { SettleInput, SettleOutcome, UsageRecordInput } from './ledger.js';
 import { LEDGER_TRANSACTION, settle } from './ledger.js';
 import { pointsString, roundPoints } from './pricing.js';
@@ -218,50 +219,13 @@ async function insertRecords(trx: Knex.Transaction, records: { record: UsageReco
   );
 }
 
-interface Pending {
-  input: SettleInput;
-  resolve: (result: SettleResult) => void;
-  reject: (error: unknown) => void;
-}
-
-/** Collects settlements and writes them a batch per transaction, one batch at a time. */
-export class SettlementBatcher {
-  private queue: Pending[] = [];
-  private running: Promise<void> | null = null;
-
-  constructor(
-    private readonly knex: Knex,
-    private readonly maxBatch = 200,
-  ) {}
-
-  submit(input: SettleInput): Promise<SettleResult> {
-    return new Promise((resolve, reject) => {
-      this.queue.push({ input, resolve, reject });
-      this.running ??= this.loop();
-    });
-  }
-
-  /** Resolves when everything submitted so far is written. */
-  async drain(): Promise<void> {
-    while (this.running) await this.running;
-  }
-
-  private async loop(): Promise<void> {
-    // One tick of slack so requests ending together share a commit.
-    await new Promise((resolve) => setImmediate(resolve));
-    while (this.queue.length > 0) {
-      const batch = this.queue.splice(0, this.maxBatch);
-      try {
-        const results = await settleMany(
-          this.knex,
-          batch.map((item) => item.input),
-        );
-        batch.forEach((item, index) => item.resolve(results[index]));
-      } catch {
-        // A batch that cannot commit (a deadlock, one bad row) is retried one by one.
-        for (const item of batch) await settle(this.knex, item.input).then(item.resolve, item.reject);
-      }
-    }
-    this.running = null;
+/** Settlements written a batch per transaction, one batch at a time. */
+export class SettlementBatcher extends Batcher<SettleInput, SettleResult> {
+  constructor(knex: Knex, maxBatch = 200) {
+    super(
+      (inputs) => settleMany(knex, inputs),
+      (input) => settle(knex, input),
+      maxBatch,
+    );
   }
 }

@@ -1,0 +1,47 @@
+// A write batcher: items submitted while a batch is being written wait for the next one, so
+// batches grow with load and many requests share one MySQL commit. A batch that fails is
+// retried item by item, so one bad item never fails the others.
+
+interface Pending<I, O> {
+  input: I;
+  resolve: (output: O) => void;
+  reject: (error: unknown) => void;
+}
+
+export class Batcher<I, O> {
+  private queue: Pending<I, O>[] = [];
+  private running: Promise<void> | null = null;
+
+  constructor(
+    private readonly writeBatch: (inputs: I[]) => Promise<O[]>,
+    private readonly writeOne: (input: I) => Promise<O>,
+    private readonly maxBatch = 200,
+  ) {}
+
+  submit(input: I): Promise<O> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ input, resolve, reject });
+      this.running ??= this.loop();
+    });
+  }
+
+  /** Resolves when everything submitted so far is written. */
+  async drain(): Promise<void> {
+    while (this.running) await this.running;
+  }
+
+  private async loop(): Promise<void> {
+    // One tick of slack so requests arriving together share a commit.
+    await new Promise((resolve) => setImmediate(resolve));
+    while (this.queue.length > 0) {
+      const batch = this.queue.splice(0, this.maxBatch);
+      try {
+        const outputs = await this.writeBatch(batch.map((item) => item.input));
+        batch.forEach((item, index) => item.resolve(outputs[index]));
+      } catch {
+        for (const item of batch) await this.writeOne(item.input).then(item.resolve, item.reject);
+      }
+    }
+    this.running = null;
+  }
+}
