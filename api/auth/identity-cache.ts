@@ -33,6 +33,12 @@ export class IdentityCache {
     private readonly ttlMs: number,
   ) {}
 
+  /** A known key's identity from the cache alone (no query); null when not cached as valid. */
+  cachedApiKey(apiKey: string): Identity | null {
+    const cached = this.byKey.get(apiKey);
+    return cached && cached.expiresAt > Date.now() ? cached.identity : null;
+  }
+
   async byApiKey(apiKey: string): Promise<Identity | null> {
     const cached = this.byKey.get(apiKey);
     if (cached && cached.expiresAt > Date.now()) return cached.identity;

@@ -31,8 +31,10 @@ export function authenticate(context: ApiContext): Middleware {
     const credential = readCredential(ctx.get('authorization'));
     let identity: Identity | null = null;
     if (credential.startsWith('sk-')) {
-      if (await badKeys.refuseIfBlocked(ctx)) return;
-      identity = await context.identities.byApiKey(credential);
+      // A key known to be valid skips the block check; any other key is checked before the lookup.
+      identity = context.identities.cachedApiKey(credential);
+      if (!identity && (await badKeys.refuseIfBlocked(ctx))) return;
+      identity ??= await context.identities.byApiKey(credential);
       if (!identity) {
         await badKeys.countBadKey(ctx);
         throw errors.invalidApiKey();

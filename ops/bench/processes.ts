@@ -107,6 +107,32 @@ export async function readCpuTicks(pid: number): Promise<number | null> {
 
 export const clockTicksPerSecond = 100;
 
+/**
+ * Waits until `pids` together use less than `thresholdPercent` of one core over a 500 ms window
+ * (work left over from the previous run, e.g. queued MySQL writes, would load the next one), at
+ * most `maxMs`; returns the milliseconds waited.
+ */
+export async function waitUntilQuiet(
+  pids: number[],
+  signal: AbortSignal,
+  thresholdPercent = 10,
+  maxMs = 60_000,
+): Promise<number> {
+  const started = performance.now();
+  const total = async () => {
+    let ticks = 0;
+    for (const pid of pids) ticks += (await readCpuTicks(pid)) ?? 0;
+    return ticks;
+  };
+  while (!signal.aborted && performance.now() - started < maxMs) {
+    const before = await total();
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const percent = (((await total()) - before) / clockTicksPerSecond / 0.5) * 100;
+    if (percent < thresholdPercent) break;
+  }
+  return performance.now() - started;
+}
+
 /** First pid whose /proc/<pid>/comm is one of `names` (e.g. the local redis-server), or null. */
 export async function findProcessByName(names: string[]): Promise<number | null> {
   for (const entry of await readdir('/proc').catch(() => [] as string[])) {

@@ -1,6 +1,7 @@
 // Bench report: machine facts, the per-cell markdown tables (billing off / billing on / cache passes),
 // what billing costs, the cache-hit table, target pass/fail rows, the dated section written into
 // ops/bench/RESULTS.md (newest first) and the error samples.
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { availableParallelism, loadavg, totalmem } from 'node:os';
@@ -26,6 +27,10 @@ export interface CellResult {
   direct: LoadResult;
   gatewayResources: ResourceWindow;
   directResources: ResourceWindow;
+  /** Waited before the gateway run for the gateway processes to go idle (left-over work). */
+  quietBeforeMs: number;
+  /** Waited after the gateway run, before the direct run: work the gateway still had queued. */
+  quietAfterMs: number;
 }
 
 export interface MachineInfo {
@@ -35,6 +40,39 @@ export interface MachineInfo {
   nodeVersion: string;
   /** 1-minute load average before the run: other work on the machine skews the figures. */
   loadAverage: number;
+}
+
+export interface CodeVersion {
+  /** Short HEAD commit, or null outside a git checkout. */
+  commit: string | null;
+  /** Uncommitted (modified or untracked) paths outside ops/bench: the run measured those too. */
+  changed: string[];
+}
+
+/** The measured code: HEAD and uncommitted changes outside ops/bench (read-only git calls). */
+export function codeVersion(repositoryRoot: string): CodeVersion {
+  const git = (args: string[]) =>
+    execFileSync('git', ['--no-optional-locks', ...args], {
+      cwd: repositoryRoot,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+  try {
+    const commit = git(['rev-parse', '--short', 'HEAD']).trim();
+    const changed = git(['status', '--porcelain'])
+      .split('\n')
+      .map((line) => line.slice(3).trim())
+      .filter((path) => path !== '' && !path.startsWith('ops/bench/'));
+    return { commit, changed };
+  } catch {
+    return { commit: null, changed: [] };
+  }
+}
+
+export function codeLine(code: CodeVersion): string {
+  if (code.commit === null) return 'unknown (not a git checkout)';
+  if (code.changed.length === 0) return `${code.commit}, no uncommitted changes outside ops/bench`;
+  return `${code.commit} + uncommitted changes in ${code.changed.join(', ')}`;
 }
 
 export interface TargetRow {
@@ -323,6 +361,7 @@ export function cacheTable(cells: CellResult[]): string {
     'uncached gw TTFT p50/p99 ms',
     'direct TTFT p50/p99 ms',
     'hit − direct TTFT p50 ms',
+    'gateway busy after the run s',
   ];
   const lines = [
     `| ${header.join(' | ')} |`,
@@ -345,6 +384,7 @@ export function cacheTable(cells: CellResult[]): string {
         uncached ? pair(uncached.ttft) : '–',
         pair(cell.direct.summary.ttft),
         overhead ? signedMilliseconds(overhead.p50) : '–',
+        (Math.max(0, cell.quietAfterMs - 500) / 1000).toFixed(1),
       ].join(' | ')} |`,
     );
     rows++;
@@ -413,7 +453,12 @@ export function reportBody(cells: CellResult[], options: BenchOptions): string[]
       : ['What billing costs (gateway, billing on vs off; Δ = on − off):', '', billing, '']),
     ...(cache === ''
       ? []
-      : ['Response cache hits (gateway answers from Redis, no upstream call):', '', cache, '']),
+      : [
+          'Response cache hits (answered from Redis, no job or upstream call; "busy after": how long the api and workers kept working after the load stopped, e.g. writing queued usage rows):',
+          '',
+          cache,
+          '',
+        ]),
     'CPU use during each run (% of one core; redis and mariadb columns are for the gateway run):',
     '',
     cpuTable(cells),
@@ -427,6 +472,7 @@ export function reportBody(cells: CellResult[], options: BenchOptions): string[]
 export function sectionText(
   options: BenchOptions,
   machine: MachineInfo,
+  code: CodeVersion,
   startedAt: Date,
   cells: CellResult[],
 ): string {
@@ -436,6 +482,7 @@ export function sectionText(
     '',
     `- run: ${startedAt.toISOString()}, \`npm run bench -- ${process.argv.slice(2).join(' ')}\``.trimEnd(),
     `- machine: ${machineLine(machine)}`,
+    `- code: ${codeLine(code)} (at the start of the run)`,
     `- topology: ${options.topology}; ${options.durationSeconds} s measured + ${options.warmupSeconds} s warm-up per cell and target; mock chunks=${options.chunks} delay=${options.chunkDelayMs} ms`,
     '- driver, mock and gateway share this machine; req/s counts successful completions inside the window',
     ...reportBody(cells, options),

@@ -24,10 +24,12 @@ import {
 } from './environment.js';
 import { type BenchMode, type BenchOptions, parseOptions, usage } from './options.js';
 import { formatProfiles, readProfiles } from './profile.js';
-import { findProcessByName, ResourceSampler } from './processes.js';
+import { findProcessByName, ResourceSampler, waitUntilQuiet } from './processes.js';
 import {
   type CellPass,
   type CellResult,
+  codeLine,
+  codeVersion,
   machineInfo,
   machineLine,
   passLabels,
@@ -139,6 +141,13 @@ async function runGrid(
   const direct = directTarget(environment);
   const expected = expectedContent(options.chunks);
   const label = passLabels[run.pass];
+  const gatewayPids = environment.children.filter((child) => child.name !== 'mock').map((child) => child.pid);
+  /** Lets the gateway finish work left by the previous run (e.g. cache hits' queued usage rows). */
+  const quiet = async (): Promise<number> => {
+    const waited = await waitUntilQuiet(gatewayPids, signal);
+    if (waited > 1500) log(`  waited ${(waited / 1000).toFixed(1)} s for the gateway to go idle`);
+    return waited;
+  };
   for (const mode of options.modes) {
     for (const concurrency of run.concurrencies) {
       if (signal.aborted) return;
@@ -153,11 +162,13 @@ async function runGrid(
         expectedContent: expected,
         signal,
       };
+      const quietBeforeMs = await quiet();
       log(`cell ${label} ${mode} c=${concurrency}: gateway`);
       await sampler.beginWindow();
       const gatewayResult = await runLoad(run.gateway, { ...settings, expectCacheHit: run.expectCacheHit });
       const gatewayResources = await sampler.endWindow();
       if (signal.aborted) return;
+      const quietAfterMs = await quiet();
       log(`cell ${label} ${mode} c=${concurrency}: direct`);
       await sampler.beginWindow();
       const directResult = await runLoad(direct, settings);
@@ -171,6 +182,8 @@ async function runGrid(
         direct: directResult,
         gatewayResources,
         directResources,
+        quietBeforeMs,
+        quietAfterMs,
       });
       log(
         `  gateway ${gatewayResult.summary.requestsPerSecond.toFixed(0)} req/s, ${gatewayResult.summary.errors} errors; ` +
@@ -251,6 +264,8 @@ async function main(): Promise<number> {
   const startedAt = new Date();
   const machine = machineInfo();
   log(`machine: ${machineLine(machine)}`);
+  const code = codeVersion(repositoryRoot);
+  log(`code: ${codeLine(code)}`);
   const stamp = startedAt.toISOString().replace(/[:.]/g, '-');
   const environment = emptyEnvironment();
   const abort = new AbortController();
@@ -321,6 +336,7 @@ async function main(): Promise<number> {
           startedAt,
           options,
           machine,
+          code,
           environment: {
             ...environment,
             adminToken: undefined,
@@ -340,7 +356,7 @@ async function main(): Promise<number> {
     if (options.writeResults && !interrupted && failure === null) {
       await writeResultsSection(
         join(benchDirectory, 'RESULTS.md'),
-        sectionText(options, machine, startedAt, cells),
+        sectionText(options, machine, code, startedAt, cells),
       );
       log('updated ops/bench/RESULTS.md');
     }
