@@ -33,7 +33,7 @@ export function authenticate(context: ApiContext): Middleware {
     if (credential.startsWith('sk-')) {
       // A key known to be valid skips the block check; any other key is checked before the lookup.
       identity = context.identities.cachedApiKey(credential);
-      if (!identity && (await badKeys.refuseIfBlocked(ctx))) return;
+      if (identity ? badKeys.refuseIfKnownBlocked(ctx) : await badKeys.refuseIfBlocked(ctx)) return;
       identity ??= await context.identities.byApiKey(credential);
       if (!identity) {
         await badKeys.countBadKey(ctx);

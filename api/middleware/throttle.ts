@@ -84,6 +84,11 @@ export function webThrottle(context: ApiContext, rules: readonly ThrottleRule[] 
 export interface BadKeyGuard {
   /** Answers 429 and returns true when the client IP is blocked (call before looking the key up). */
   refuseIfBlocked(ctx: Context): Promise<boolean>;
+  /**
+   * The same from this process's memory only (no Redis round trip), for keys already known
+   * valid: it knows every block it created or saw while checking an unknown key from that IP.
+   */
+  refuseIfKnownBlocked(ctx: Context): boolean;
   /** Counts one bad key from the client IP. */
   countBadKey(ctx: Context): Promise<void>;
 }
@@ -93,22 +98,43 @@ export function badKeyGuard(context: ApiContext, rule?: FailureRule): BadKeyGuar
     log: context.keys.badKeys(ctx.ip),
     block: context.keys.badKeyBlock(ctx.ip),
   });
+  const known = new Map<string, number>();
+  const remember = (ip: string, blockedMs: number) => {
+    if (known.size > 10_000) known.clear();
+    known.set(ip, Date.now() + blockedMs);
+  };
+  const refuse = (ctx: Context, blockedMs: number) => {
+    const message =
+      'Too many requests with an incorrect API key from your IP address. Please try again later.';
+    ctx.status = 429;
+    ctx.set('retry-after', String(retryAfterSeconds(blockedMs)));
+    ctx.body = isRelayPath(ctx.path)
+      ? { error: { message, type: 'invalid_request_error', param: null, code: 'ip_blocked' } }
+      : { status: false, error: message, code: 'ip_blocked' };
+    return true;
+  };
   return {
     async refuseIfBlocked(ctx) {
       const blockedMs = await blockedFor(context.redis, keysOf(ctx));
       if (blockedMs <= 0) return false;
-      const message =
-        'Too many requests with an incorrect API key from your IP address. Please try again later.';
-      ctx.status = 429;
-      ctx.set('retry-after', String(retryAfterSeconds(blockedMs)));
-      ctx.body = isRelayPath(ctx.path)
-        ? { error: { message, type: 'invalid_request_error', param: null, code: 'ip_blocked' } }
-        : { status: false, error: message, code: 'ip_blocked' };
-      return true;
+      remember(ctx.ip, blockedMs);
+      return refuse(ctx, blockedMs);
+    },
+    refuseIfKnownBlocked(ctx) {
+      const until = known.get(ctx.ip);
+      if (until === undefined) return false;
+      if (until <= Date.now()) {
+        known.delete(ctx.ip);
+        return false;
+      }
+      return refuse(ctx, until - Date.now());
     },
     async countBadKey(ctx) {
       const { blockedMs } = await countFailure(context.redis, keysOf(ctx), rule);
-      if (blockedMs > 0) ctx.state.log?.warn({ ip: ctx.ip }, 'too many bad API keys: IP blocked');
+      if (blockedMs > 0) {
+        remember(ctx.ip, blockedMs);
+        ctx.state.log?.warn({ ip: ctx.ip }, 'too many bad API keys: IP blocked');
+      }
     },
   };
 }

@@ -16,6 +16,8 @@ export class Batcher<I, O> {
     private readonly writeBatch: (inputs: I[]) => Promise<O[]>,
     private readonly writeOne: (input: I) => Promise<O>,
     private readonly maxBatch = 200,
+    /** How long the first item of a batch waits for company (0: one event-loop tick). */
+    private readonly gatherMs = 0,
   ) {}
 
   submit(input: I): Promise<O> {
@@ -31,8 +33,9 @@ export class Batcher<I, O> {
   }
 
   private async loop(): Promise<void> {
-    // One tick of slack so requests arriving together share a commit.
-    await new Promise((resolve) => setImmediate(resolve));
+    // A little slack so requests ending together share a commit.
+    if (this.gatherMs > 0) await new Promise((resolve) => setTimeout(resolve, this.gatherMs));
+    else await new Promise((resolve) => setImmediate(resolve));
     while (this.queue.length > 0) {
       const batch = this.queue.splice(0, this.maxBatch);
       try {

@@ -221,11 +221,13 @@ async function insertRecords(trx: Knex.Transaction, records: { record: UsageReco
 
 /** Settlements written a batch per transaction, one batch at a time. */
 export class SettlementBatcher extends Batcher<SettleInput, SettleResult> {
-  constructor(knex: Knex, maxBatch = 200) {
+  /** Settlements happen after the client's last byte, so they can wait to share a commit. */
+  constructor(knex: Knex, maxBatch = 200, gatherMs = 20) {
     super(
       (inputs) => settleMany(knex, inputs),
       (input) => settle(knex, input),
       maxBatch,
+      gatherMs,
     );
   }
 }
