@@ -40,7 +40,7 @@ export class Batcher<I, O> {
       const batch = this.queue.splice(0, this.maxBatch);
       try {
         const outputs = await this.writeBatch(batch.map((item) => item.input));
-        batch.forEach((item, index) => item.resolve(outputs[index]));
+        for (const [index, item] of batch.entries()) item.resolve(outputs[index]);
       } catch {
         for (const item of batch) await this.writeOne(item.input).then(item.resolve, item.reject);
       }
