@@ -15,7 +15,7 @@ import { createRedis } from '../shared/redis.js';
 import { type RedisKeys, redisKeys } from '../shared/redis-keys.js';
 import { ChargeStore } from '../shared/billing/charges.js';
 import { HoldBatcher } from '../shared/billing/hold-batch.js';
-import { SettlementBatcher } from '../shared/billing/settle-batch.js';
+import { SettlementBatcher } from '../shared/billing/settle.js';
 import { PlanStore } from '../shared/billing/plans.js';
 import { SettingsStore } from '../shared/settings/store.js';
 import { RelayReceiver } from '../shared/stream-relay.js';

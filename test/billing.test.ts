@@ -2,7 +2,7 @@
 // cancellation, failures, the quota field and the usage records.
 import assert from 'node:assert/strict';
 import { db } from '../shared/db.js';
-import { settle } from '../shared/billing/ledger.js';
+import { settle } from '../shared/billing/settle.js';
 import { createChannel, type Harness, harness, postJson, uniqueModel } from './support/harness.js';
 import { readUntil } from './support/processes.js';
 import { balanceOf, createPayingUser, usageRecordOf } from './support/users.js';

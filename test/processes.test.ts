@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { Queue } from 'bullmq';
 import knexModule from 'knex';
-import { releaseStaleHolds } from '../shared/billing/ledger.js';
+import { releaseStaleHolds } from '../shared/billing/settle.js';
 import { knexConfig } from '../shared/db.js';
 import { startMockProvider, type MockProvider } from '../ops/mock-provider/server.js';
 import { deleteRedisPrefix, dropDatabase } from './support/cleanup.js';

@@ -16,7 +16,7 @@ import {
   type QueueName,
   queueOptions,
 } from '../shared/queues.js';
-import { SettlementBatcher } from '../shared/billing/settle-batch.js';
+import { SettlementBatcher } from '../shared/billing/settle.js';
 import { SettingsStore } from '../shared/settings/store.js';
 import { createRedis } from '../shared/redis.js';
 import { redisKeys } from '../shared/redis-keys.js';

@@ -2,7 +2,7 @@
 // cached answer when there is one, else reserve its cost and hand it to a relay job that
 // streams or collects the answer. The hold is released at once if the job was not enqueued.
 import type { Context } from 'koa';
-import { settle } from '../../shared/billing/ledger.js';
+import { settle } from '../../shared/billing/settle.js';
 import { errors } from '../../shared/errors.js';
 import type { ChatJobData } from '../../shared/queues.js';
 import { chatRequestSchema } from '../../shared/wire/chat.js';

@@ -8,7 +8,7 @@ import { limitSubject, recordRelayTokens } from '../../shared/limits/relay-admis
 import type { RedisKeys } from '../../shared/redis-keys.js';
 import type { Logger } from 'pino';
 import type { EndReason, SettleInput } from '../../shared/billing/ledger.js';
-import type { SettlementBatcher } from '../../shared/billing/settle-batch.js';
+import type { SettlementBatcher } from '../../shared/billing/settle.js';
 import { costOf } from '../../shared/billing/pricing.js';
 import type { BillingJobData, ChatJobData } from '../../shared/queues.js';
 import type { Usage } from '../../shared/wire/chat.js';

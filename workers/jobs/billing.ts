@@ -2,7 +2,7 @@
 // The ledger is idempotent by request id, so a retry never charges twice.
 import type { Job } from 'bullmq';
 import type { Knex } from 'knex';
-import { settle } from '../../shared/billing/ledger.js';
+import { settle } from '../../shared/billing/settle.js';
 import type { BillingJobData } from '../../shared/queues.js';
 
 export function createBillingHandler(knex: Knex) {

@@ -2,7 +2,7 @@
 // events back to the api process named in job.data.replyTo, then pays for the request.
 import type { Job } from 'bullmq';
 import type { EndReason } from '../../shared/billing/ledger.js';
-import { settle } from '../../shared/billing/ledger.js';
+import { settle } from '../../shared/billing/settle.js';
 import { countedUsage } from '../../shared/billing/tokens.js';
 import { storeCachedAnswer } from '../../shared/cache/response-cache.js';
 import { upstreamModel } from '../../shared/channels/mapper.js';

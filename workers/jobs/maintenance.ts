@@ -2,7 +2,7 @@
 // prune usage records past the retention setting.
 import type { Job, Queue } from 'bullmq';
 import type { Knex } from 'knex';
-import { releaseStaleHolds } from '../../shared/billing/ledger.js';
+import { releaseStaleHolds } from '../../shared/billing/settle.js';
 import type { Config } from '../../shared/config.js';
 import { logger } from '../../shared/log.js';
 import type { BillingJobData, ChatJobData, MaintenanceJobData } from '../../shared/queues.js';

@@ -1,11 +1,10 @@
-// Settles many requests in one transaction (one commit), with the same exactly-once rules
-// as ledger.settle: a hold moves from `held` once, under row locks taken in a fixed order;
+// Settlement of relay requests, one or many per transaction (one commit), exactly once: a hold moves from `held` once, under row locks taken in a fixed order;
 // balances are charged in submission order and never go below zero; one usage row and one
 // rollup increment per request. Batches run one at a time per process, so they grow with load.
 import type { Knex } from 'knex';
 import { Batcher } from './batcher.js';
 import type { SettleInput, SettleOutcome, UsageRecordInput } from './ledger.js';
-import { LEDGER_TRANSACTION, settle } from './ledger.js';
+import { LEDGER_TRANSACTION } from './ledger.js';
 import { pointsString, roundPoints } from './pricing.js';
 
 export interface SettleResult {
@@ -217,6 +216,33 @@ async function insertRecords(trx: Knex.Transaction, records: { record: UsageReco
       pointsString(row.cost),
     ]),
   );
+}
+
+/** Settles or releases one request's hold and writes its usage row; a second call changes nothing. */
+export async function settle(knex: Knex, input: SettleInput): Promise<SettleResult> {
+  const [result] = await settleMany(knex, [input]);
+  return result;
+}
+
+/** Holds still `held` after `olderThanMs` whose request is gone: released without a record. */
+export async function releaseStaleHolds(
+  knex: Knex,
+  olderThanMs: number,
+  isRunning: (requestId: string) => Promise<boolean>,
+  limit = 500,
+): Promise<number> {
+  const stale: { request_id: string }[] = await knex('quota_hold')
+    .where('state', 'held')
+    .andWhere('created_at', '<', new Date(Date.now() - olderThanMs))
+    .limit(limit)
+    .select('request_id');
+  let released = 0;
+  for (const { request_id: requestId } of stale) {
+    if (await isRunning(requestId)) continue;
+    const result = await settle(knex, { requestId, cost: 0, billable: false, record: null });
+    if (result.outcome === 'released') released += 1;
+  }
+  return released;
 }
 
 /** Settlements written a batch per transaction, one batch at a time. */

@@ -2,8 +2,8 @@
 // exactly-once and never-below-zero rules of a single settlement.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { settle, takeBalanceHold, type UsageRecordInput } from '../shared/billing/ledger.js';
-import { SettlementBatcher, settleMany } from '../shared/billing/settle-batch.js';
+import { takeBalanceHold, type UsageRecordInput } from '../shared/billing/ledger.js';
+import { SettlementBatcher, settle, settleMany } from '../shared/billing/settle.js';
 import { db } from '../shared/db.js';
 import { harness } from './support/harness.js';
 import { balanceOf, createPayingUser } from './support/users.js';
