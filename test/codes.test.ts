@@ -5,7 +5,7 @@ import { createLoggedInUser } from './support/users.js';
 import { hashPassword } from '../shared/auth/password.js';
 import { db } from '../shared/db.js';
 import { type Harness, harness } from './support/harness.js';
-import { freshClientIp } from './support/client-ip.js';
+import { freshClientIp, webRequest } from './support/client-ip.js';
 
 type Body = Record<string, unknown>;
 
@@ -14,18 +14,7 @@ describe('redeem and invitation codes', function () {
   let h: Harness;
   let passwordHash: string;
 
-  const request = async (path: string, token: string, body?: unknown) => {
-    const response = await fetch(`${h.url}${path}`, {
-      method: body === undefined ? 'GET' : 'POST',
-      headers: {
-        authorization: token,
-        'content-type': 'application/json',
-        'x-forwarded-for': freshClientIp(),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    return { status: response.status, body: (await response.json()) as Body };
-  };
+  const request = (path: string, token: string, body?: unknown) => webRequest(h.url, path, token, body);
   const admin = (path: string, body?: unknown) => request(path, h.rootToken, body).then((r) => r.body);
 
   const createUser = (label: string, balance = '0') =>

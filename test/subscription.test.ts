@@ -14,7 +14,7 @@ import {
 import { db } from '../shared/db.js';
 import { announceInvalidate } from '../shared/pubsub.js';
 import { type Harness, harness } from './support/harness.js';
-import { freshClientIp } from './support/client-ip.js';
+import { freshClientIp, webRequest } from './support/client-ip.js';
 
 type Body = Record<string, unknown>;
 
@@ -51,18 +51,7 @@ describe('plans and subscriptions', function () {
   let h: Harness;
   let passwordHash: string;
 
-  const request = async (path: string, token: string, body?: unknown) => {
-    const response = await fetch(`${h.url}${path}`, {
-      method: body === undefined ? 'GET' : 'POST',
-      headers: {
-        authorization: token,
-        'content-type': 'application/json',
-        'x-forwarded-for': freshClientIp(),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    return { status: response.status, body: (await response.json()) as Body };
-  };
+  const request = (path: string, token: string, body?: unknown) => webRequest(h.url, path, token, body);
   const subscribe = (token: string, level: number, month: number) =>
     request('/subscribe', token, { level, month }).then((r) => r.body);
 
