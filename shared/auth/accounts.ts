@@ -8,7 +8,7 @@ import { logger } from '../log.js';
 import { mailConfigured, sendMail } from '../mail/send.js';
 import type { RedisKeys } from '../redis-keys.js';
 import type { SettingsStore } from '../settings/store.js';
-import { hashPassword, isLegacyHash, verifyPassword } from './password.js';
+import { hashPassword, isLegacyHash, verifyAgainstDecoy, verifyPassword } from './password.js';
 import { sessionStamp } from './session-stamp.js';
 import { consumeCode, issueCode, normalizeEmail, revokeCode } from './verify-code.js';
 
@@ -60,8 +60,8 @@ export async function loginUser(
   password: string,
 ): Promise<SessionUser | { error: string }> {
   const user = await deps.knex('auth').where({ username }).orWhere({ email: username }).first();
-  if (!user || !(await verifyPassword(user.password, password)))
-    return { error: 'invalid username or password' };
+  const valid = user ? await verifyPassword(user.password, password) : await verifyAgainstDecoy(password);
+  if (!user || !valid) return { error: 'invalid username or password' };
   if (user.is_banned) return { error: 'this account is banned' };
   if (!isLegacyHash(user.password)) return sessionUser(user);
   // Upgrade Chat Nio's unsalted hash once; a concurrent login may win, so sign from the stored one.

@@ -11,6 +11,18 @@ export function isLegacyHash(stored: string): boolean {
   return /^[0-9a-f]{64}$/i.test(stored);
 }
 
+let decoy: Promise<string> | undefined;
+
+/**
+ * For a login whose user does not exist: spends the same argon2 work as a real check, so the
+ * answer time does not tell whether a username exists. Always false.
+ */
+export async function verifyAgainstDecoy(password: string): Promise<false> {
+  decoy ??= hashPassword('decoy-password-never-matches');
+  await verifyPassword(await decoy, password);
+  return false;
+}
+
 export async function verifyPassword(stored: string, password: string): Promise<boolean> {
   if (isLegacyHash(stored)) {
     const digest = createHash('sha256').update(password).digest();
