@@ -1,6 +1,6 @@
 // Unit tests for environment parsing: defaults, empty values, validation errors and body limits.
 import assert from 'node:assert/strict';
-import { bodyLimitBytes, ConfigError, parseConfig } from './config.js';
+import { ConfigError, parseConfig } from './config.js';
 
 function rejects(env: Record<string, string>, variable: string): ConfigError {
   let caught: unknown;
@@ -142,21 +142,6 @@ describe('config', () => {
         (config as { SERVER_PORT: number }).SERVER_PORT = 1;
       }, TypeError);
       assert.equal(config.SERVER_PORT, 8094);
-    });
-  });
-
-  describe('bodyLimitBytes', () => {
-    it('converts kb and mb sizes', () => {
-      assert.equal(bodyLimitBytes('4mb'), 4 * 1024 * 1024);
-      assert.equal(bodyLimitBytes('512kb'), 512 * 1024);
-      assert.equal(bodyLimitBytes('1MB'), 1024 * 1024);
-      assert.equal(bodyLimitBytes('10Kb'), 10 * 1024);
-      assert.equal(bodyLimitBytes('0kb'), 0);
-    });
-
-    it('falls back to 4 MiB for anything else', () => {
-      for (const bad of ['', '4', '4gb', 'mb', '1.5mb', ' 4mb'])
-        assert.equal(bodyLimitBytes(bad), 4 * 1024 * 1024, bad);
     });
   });
 });

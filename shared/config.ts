@@ -91,9 +91,3 @@ export function setConfig(next: Config): Config {
   loaded = next;
   return next;
 }
-
-export function bodyLimitBytes(limit: string): number {
-  const match = /^(\d+)(kb|mb)$/i.exec(limit);
-  if (!match) return 4 * 1024 * 1024;
-  return Number(match[1]) * (match[2].toLowerCase() === 'mb' ? 1024 * 1024 : 1024);
-}

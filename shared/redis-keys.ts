@@ -13,8 +13,6 @@ export function redisKeys(prefix: string) {
     invalidateChannel: `${prefix}:invalidate`,
     /** Bumped on every channel change; jobs carry the version the api routed with. */
     channelsVersion: `${prefix}:channels:version`,
-    /** A channel's cooldown marker after a failure. */
-    channelCooldown: (channelId: number) => `${prefix}:channel:cooldown:${channelId}`,
     /** Relay limits of one subject (`key:<id>` or `user:<id>`); the hash tag keeps them in one slot. */
     relayLimit: (subject: string, kind: 'requests' | 'tokens' | 'tokens-sum' | 'in-flight') =>
       `${prefix}:limit:{${subject}}:${kind}`,

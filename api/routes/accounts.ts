@@ -13,7 +13,6 @@ import {
   userQuota,
 } from '../../shared/auth/accounts.js';
 import { generateApiKey } from '../../shared/auth/api-key.js';
-import { errors } from '../../shared/errors.js';
 import { mailConfigured } from '../../shared/mail/send.js';
 import { forgetUser, type Identity } from '../auth/identity-cache.js';
 import { signToken, TOKEN_TTL_SECONDS } from '../auth/jwt.js';
@@ -150,9 +149,4 @@ export function accountRoutes(context: ApiContext): Router {
   });
 
   return router;
-}
-
-export function assertFound<T>(value: T | undefined | null, what: string): T {
-  if (value === undefined || value === null) throw errors.notFound(`${what} not found.`);
-  return value;
 }

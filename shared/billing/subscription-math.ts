@@ -25,11 +25,6 @@ export function formatMicro(micro: bigint): string {
   return `${sign}${abs / MICRO_PER_POINT}.${(abs % MICRO_PER_POINT).toString().padStart(6, '0')}`;
 }
 
-/** Micro-points as a number of points, for display only. */
-export function microToPoints(micro: bigint): number {
-  return Number(formatMicro(micro));
-}
-
 function ceilDiv(a: bigint, b: bigint): bigint {
   return a <= 0n ? 0n : (a + b - 1n) / b;
 }
