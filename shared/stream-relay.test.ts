@@ -67,6 +67,18 @@ describe('stream-relay', () => {
   });
 
   describe('RelayPublisher', () => {
+    it('keeps no counter for requests that ended, with or without a terminal event', async () => {
+      const { redis } = fakeRedis();
+      const publisher = new RelayPublisher(redis);
+      publisher.send('api:1', 'done', delta('x'));
+      publisher.send('api:1', 'done', { t: 'end', reason: 'stop' });
+      publisher.send('api:1', 'cancelled', delta('y'));
+      assert.equal(publisher.tracked, 1, 'a cancelled request sends no terminal event');
+      publisher.forget('cancelled');
+      assert.equal(publisher.tracked, 0);
+      await tick();
+    });
+
     it('batches events of one tick into one publish per reply channel with sequence numbers', async () => {
       const { redis, published, execs } = fakeRedis();
       const publisher = new RelayPublisher(redis);

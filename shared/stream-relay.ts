@@ -57,6 +57,16 @@ export class RelayPublisher {
     }
   }
 
+  /** Drops a request's sequence counter (a request that ended without a terminal event, e.g. cancelled). */
+  forget(requestId: string): void {
+    this.sequence.delete(requestId);
+  }
+
+  /** Requests with a live sequence counter. */
+  get tracked(): number {
+    return this.sequence.size;
+  }
+
   /** Publishes everything queued; resolves when Redis has accepted it. */
   async flush(): Promise<void> {
     this.scheduled = false;

@@ -78,6 +78,7 @@ export async function startWorkerPool(): Promise<WorkerPool> {
     cancels,
     heartbeats,
     publish: (replyTo, requestId, event) => publisher.send(replyTo, requestId, event),
+    endRelay: (requestId) => publisher.forget(requestId),
   });
   const start = <N extends QueueName>(name: N, options: Partial<WorkerOptions>) =>
     new Worker<JobDataByQueue[N]>(name, handlers[name], {

@@ -32,6 +32,8 @@ export interface ChatJobDeps extends SettleDeps {
   cancels: CancelRegistry;
   heartbeats: HeartbeatTicker;
   publish: (replyTo: string, requestId: string, event: RelayEvent) => void;
+  /** The request is over: forget its relay state (cancelled requests send no terminal event). */
+  endRelay: (requestId: string) => void;
 }
 
 export interface ChatJobResult {
@@ -154,6 +156,7 @@ export function createChatHandler(deps: ChatJobDeps) {
     } finally {
       stopHeartbeat();
       deps.cancels.finish(data.requestId);
+      deps.endRelay(data.requestId);
     }
   };
 }
