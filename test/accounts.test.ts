@@ -163,6 +163,7 @@ describe('accounts and guards', function () {
       headers: { cookie: rootCookie },
     });
     const queues = (await api.json()) as { queues: { name: string; jobs: { name: string }[] }[] };
+    assert.deepEqual(queues.queues.map((queue) => queue.name).sort(), ['billing', 'chat', 'maintenance']);
     const chat = queues.queues.find((queue) => queue.name === 'chat');
     assert.ok(chat, 'the chat queue is listed');
     assert.ok(

@@ -4,6 +4,7 @@ import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { KoaAdapter } from '@bull-board/koa';
 import type { Middleware } from 'koa';
+import { createQueue, QUEUE_NAMES } from '../../shared/queues.js';
 import type { ApiContext } from '../context.js';
 
 export const BULL_BOARD_PATH = '/admin/queues';
@@ -12,7 +13,10 @@ export function bullBoard(context: ApiContext): Middleware {
   const serverAdapter = new KoaAdapter();
   serverAdapter.setBasePath(BULL_BOARD_PATH);
   createBullBoard({
-    queues: [new BullMQAdapter(context.chatQueue, { readOnlyMode: false })],
+    // Every declared queue: the chat relay, billing retries and the maintenance schedules.
+    queues: QUEUE_NAMES.map(
+      (name) => new BullMQAdapter(name === 'chat' ? context.chatQueue : createQueue(name, context.redis)),
+    ),
     serverAdapter,
     options: { uiConfig: { boardTitle: 'Chat Nio queues' } },
   });
