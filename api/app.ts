@@ -4,6 +4,7 @@ import Koa from 'koa';
 import type { ApiContext } from './context.js';
 import { authenticate, requireAdmin, requireAdminCookie } from './middleware/auth.js';
 import { jsonBody } from './middleware/body.js';
+import { canonicalizePath, isUnder } from './middleware/canonical-path.js';
 import { corsPolicy } from './middleware/cors.js';
 import { errorHandler } from './middleware/errors.js';
 import { requestId } from './middleware/request-id.js';
@@ -23,6 +24,7 @@ import { recordRoutes } from './routes/records.js';
 import { boardLoginPage } from './routes/board-login.js';
 import { BULL_BOARD_PATH, bullBoard } from './routes/bull-board.js';
 import { healthRoutes } from './routes/health.js';
+import { mountRouters } from './routes/mount.js';
 import { relayRoutes } from './routes/relay.js';
 
 export function createApp(context: ApiContext): Koa {
@@ -35,38 +37,37 @@ export function createApp(context: ApiContext): Koa {
 
   app.use(requestId());
   app.use(errorHandler());
+  app.use(canonicalizePath());
   app.use(corsPolicy(context.config.ALLOW_ORIGINS));
   app.use(async function bullBoardMount(ctx, next) {
-    if (ctx.path !== BULL_BOARD_PATH && !ctx.path.startsWith(`${BULL_BOARD_PATH}/`)) return next();
-    if (ctx.path === `${BULL_BOARD_PATH}/login` && ctx.method === 'GET') return loginPage(ctx, next);
+    if (!isUnder(ctx.path, BULL_BOARD_PATH)) return next();
+    if (ctx.method === 'GET' && ctx.path.toLowerCase() === `${BULL_BOARD_PATH}/login`)
+      return loginPage(ctx, next);
     ctx.state.identity = null;
     return guardQueues(ctx, () => board(ctx, next));
   });
   app.use(webThrottle(context));
   app.use(jsonBody(context.config.BODY_LIMIT));
   app.use(authenticate(context));
-  app.use(async function adminOnly(ctx, next) {
-    if (ctx.path === '/admin' || ctx.path.startsWith('/admin/')) return guardAdmin(ctx, next);
-    return next();
-  });
-  for (const router of [
-    healthRoutes(context),
-    accountRoutes(context),
-    relayRoutes(context),
-    adminChannelRoutes(context),
-    codeRoutes(context),
-    subscriptionRoutes(context),
-    adminCodeRoutes(context),
-    adminPlanRoutes(context),
-    adminUserRoutes(context),
-    adminLimitRoutes(context),
-    adminConfigRoutes(context),
-    adminChargeRoutes(context),
-    recordRoutes(context),
-    dashboardRoutes(context),
-  ]) {
-    app.use(router.routes());
-    app.use(router.allowedMethods());
-  }
+  mountRouters(
+    app,
+    [
+      healthRoutes(context),
+      accountRoutes(context),
+      relayRoutes(context),
+      adminChannelRoutes(context),
+      codeRoutes(context),
+      subscriptionRoutes(context),
+      adminCodeRoutes(context),
+      adminPlanRoutes(context),
+      adminUserRoutes(context),
+      adminLimitRoutes(context),
+      adminConfigRoutes(context),
+      adminChargeRoutes(context),
+      recordRoutes(context),
+      dashboardRoutes(context),
+    ],
+    guardAdmin,
+  );
   return app;
 }

@@ -1,12 +1,14 @@
 // Starts the api: context, app, HTTP server; stop() drains (refuses new relay requests,
 // lets open streams finish up to SHUTDOWN_GRACE) and closes connections.
 import { createServer, type Server } from 'node:http';
+import type Koa from 'koa';
 import { logger } from '../shared/log.js';
 import { createApp } from './app.js';
 import { type ApiContext, createApiContext } from './context.js';
 
 export interface ApiServer {
   server: Server;
+  app: Koa;
   context: ApiContext;
   url: string;
   stop(graceMs?: number): Promise<void>;
@@ -41,5 +43,5 @@ export async function startApiServer(port = 0, host = '127.0.0.1'): Promise<ApiS
     await context.close();
   }
 
-  return { server, context, url, stop };
+  return { server, app, context, url, stop };
 }

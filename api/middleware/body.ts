@@ -2,12 +2,13 @@
 import { bodyParser } from '@koa/bodyparser';
 import type { Middleware } from 'koa';
 import { errors } from '../../shared/errors.js';
+import { isUnder } from './canonical-path.js';
 
 export function jsonBody(limit: string): Middleware {
   return bodyParser({
     enableTypes: ['json'],
     jsonLimit: limit,
-    detectJSON: (ctx) => ctx.path.startsWith('/v1/') || ctx.path.startsWith('/admin/'),
+    detectJSON: (ctx) => isUnder(ctx.path, '/v1') || isUnder(ctx.path, '/admin'),
     onError(error) {
       if ((error as { status?: number }).status === 413) throw errors.payloadTooLarge();
       throw errors.invalidRequest(

@@ -2,6 +2,7 @@
 // hosts. /v1 and /dashboard are always open.
 import cors from '@koa/cors';
 import type { Middleware } from 'koa';
+import { isUnder } from './canonical-path.js';
 
 export function corsPolicy(allowOrigins: string): Middleware {
   const allowed = new Set(
@@ -25,7 +26,7 @@ export function corsPolicy(allowOrigins: string): Middleware {
     origin(ctx) {
       const origin = ctx.get('origin');
       if (!origin) return '';
-      if (allowed.size === 0 || ctx.path.startsWith('/v1') || ctx.path.startsWith('/dashboard'))
+      if (allowed.size === 0 || isUnder(ctx.path, '/v1') || isUnder(ctx.path, '/dashboard'))
         return origin;
       try {
         if (allowed.has(origin) || allowed.has(new URL(origin).host)) return origin;

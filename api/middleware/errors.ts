@@ -2,9 +2,10 @@
 // the Chat Nio envelope on web routes. Unknown errors are logged and become a bare 500.
 import type { Context, Middleware } from 'koa';
 import { GatewayError, errors } from '../../shared/errors.js';
+import { isUnder } from './canonical-path.js';
 
 export function isRelayPath(path: string): boolean {
-  return path.startsWith('/v1/') || path === '/v1';
+  return isUnder(path, '/v1');
 }
 
 export function sendError(ctx: Context, error: GatewayError): void {

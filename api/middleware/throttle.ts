@@ -6,6 +6,7 @@ import { blockedFor, countFailure, type FailureRule } from '../../shared/limits/
 import { retryAfterSeconds } from '../../shared/limits/duration.js';
 import { hitSlidingLog, type LimitResult } from '../../shared/limits/sliding-log.js';
 import type { ApiContext } from '../context.js';
+import { isUnder } from './canonical-path.js';
 import { isRelayPath } from './errors.js';
 
 export interface ThrottleRule {
@@ -40,7 +41,7 @@ export function matchThrottle(
   path: string,
   rules: readonly ThrottleRule[] = WEB_THROTTLES,
 ): ThrottleRule | undefined {
-  return rules.find((rule) => path === rule.path || path.startsWith(`${rule.path}/`));
+  return rules.find((rule) => isUnder(path, rule.path));
 }
 
 /**
