@@ -57,7 +57,7 @@ function rawRequest(
 }
 
 /** Every spelling of a path that a lax router or proxy might take for the same route. */
-export function spellings(path: string): string[] {
+function spellings(path: string): string[] {
   const [, first, ...rest] = path.split('/');
   const tail = rest.join('/');
   const encodeFirst = (segment: string) => `%${segment.charCodeAt(0).toString(16)}${segment.slice(1)}`;

@@ -55,7 +55,8 @@ export function isUnder(path: string, prefix: string): boolean {
 export function canonicalizePath(): Middleware {
   return async function canonicalPathMiddleware(ctx, next) {
     const canonical = canonicalPath(ctx.path);
-    if (canonical === null) throw errors.invalidRequest('The request path is malformed.', null, 'invalid_path');
+    if (canonical === null)
+      throw errors.invalidRequest('The request path is malformed.', null, 'invalid_path');
     if (canonical !== ctx.path) ctx.path = canonical;
     await next();
   };

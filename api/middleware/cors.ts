@@ -26,8 +26,7 @@ export function corsPolicy(allowOrigins: string): Middleware {
     origin(ctx) {
       const origin = ctx.get('origin');
       if (!origin) return '';
-      if (allowed.size === 0 || isUnder(ctx.path, '/v1') || isUnder(ctx.path, '/dashboard'))
-        return origin;
+      if (allowed.size === 0 || isUnder(ctx.path, '/v1') || isUnder(ctx.path, '/dashboard')) return origin;
       try {
         if (allowed.has(origin) || allowed.has(new URL(origin).host)) return origin;
       } catch {
