@@ -10,8 +10,8 @@ import { type Config, config } from '../shared/config.js';
 import { db } from '../shared/db.js';
 import { logger } from '../shared/log.js';
 import { PubSub, parseInvalidate } from '../shared/pubsub.js';
-import { type ChatJobData, createQueue } from '../shared/queues.js';
-import { createRedis } from '../shared/redis.js';
+import { type BillingJobData, type ChatJobData, createQueue } from '../shared/queues.js';
+import { createRedis, FAIL_FAST, redisReady } from '../shared/redis.js';
 import { type RedisKeys, redisKeys } from '../shared/redis-keys.js';
 import { ChargeStore } from '../shared/billing/charges.js';
 import { HoldBatcher } from '../shared/billing/hold-batch.js';
@@ -33,8 +33,10 @@ export interface ApiContext {
   settings: SettingsStore;
   /** Charge rules (charge table), reloaded on every announced change. */
   charges: ChargeStore;
-  /** Usage rows written by the api (cache hits), a batch per transaction. */
+  /** Settlements committed by the api before a client sees the end, a batch per transaction. */
   settlements: SettlementBatcher;
+  /** Where settlements go while MySQL is unavailable (retried by the workers). */
+  billingQueue: Queue<BillingJobData>;
   /** Balance holds, a batch per transaction (one commit for many concurrent requests). */
   holds: HoldBatcher;
   /** Subscription plans (plan table), reloaded on every announced change. */
@@ -54,9 +56,11 @@ export async function createApiContext(): Promise<ApiContext> {
   const knex = db();
   const keys = redisKeys(c.REDIS_PREFIX);
   const processId = randomUUID();
-  const redis = createRedis('api');
+  // The request path fails fast while Redis is away (503 with Retry-After, not a hang).
+  const redis = createRedis('api', FAIL_FAST);
   const subscriber = createRedis('api-subscribe');
-  const bullRedis = createRedis('api-bull');
+  const bullRedis = createRedis('api-bull', FAIL_FAST);
+  await Promise.all([redisReady(redis), redisReady(bullRedis)]);
   const pubsub = new PubSub(subscriber);
   const identities = new IdentityCache(knex, c.AUTH_CACHE_TTL * 1000);
   const snapshot = new ChannelSnapshot(knex, { source: redis, key: keys.channelsVersion });
@@ -89,7 +93,8 @@ export async function createApiContext(): Promise<ApiContext> {
   }, SNAPSHOT_REFRESH_MS);
   refresh.unref();
   const chatQueue = createQueue('chat', bullRedis);
-  await chatQueue.waitUntilReady();
+  const billingQueue = createQueue('billing', bullRedis);
+  await Promise.all([chatQueue.waitUntilReady(), billingQueue.waitUntilReady()]);
   const context: ApiContext = {
     config: c,
     knex,
@@ -100,7 +105,9 @@ export async function createApiContext(): Promise<ApiContext> {
     identities,
     settings,
     charges,
-    settlements: new SettlementBatcher(knex),
+    // No gathering delay: the client waits for this commit (batches still form under load).
+    settlements: new SettlementBatcher(knex, 200, 0),
+    billingQueue,
     holds: new HoldBatcher(knex),
     plans,
     snapshot,
@@ -110,7 +117,7 @@ export async function createApiContext(): Promise<ApiContext> {
     async close() {
       clearInterval(refresh);
       await Promise.all([context.holds.drain(), context.settlements.drain()]);
-      await chatQueue.close();
+      await Promise.all([chatQueue.close(), billingQueue.close()]);
       await Promise.all([redis.quit(), subscriber.quit(), bullRedis.quit()].map((p) => p.catch(() => 0)));
     },
   };

@@ -121,6 +121,14 @@ export const errors = {
       code: 'service_unavailable',
       retryable: true,
     }),
+  /** MySQL or Redis is unreachable: a 503 the client should retry (Retry-After is set). */
+  dependencyUnavailable: () =>
+    new GatewayError('The service is temporarily unavailable; please retry shortly.', {
+      status: 503,
+      type: 'server_error',
+      code: 'service_unavailable',
+      retryable: true,
+    }),
   internal: () =>
     new GatewayError('Internal server error.', { status: 500, type: 'server_error', code: 'internal_error' }),
 };

@@ -37,6 +37,8 @@ export interface ChatJobData {
   billing: JobBilling;
   /** Where to store the answer for the response cache (null: the model is not cached). */
   cache: { key: string; expire: number } | null;
+  /** The api's prompt count: exact, or an upper bound for huge prompts (workers count those). */
+  promptTokens?: { tokens: number; exact: boolean };
 }
 
 /** How a relay request is paid, decided by the api when it took the hold. */

@@ -2,12 +2,17 @@
 // typed, ordered events over Redis pub/sub, one channel per api process, demultiplexed by
 // request id. Events queued in the same tick are batched into one PUBLISH per channel.
 import type { Redis } from 'ioredis';
+import type { SettleInput } from './billing/ledger.js';
 import { errors, type SerializedError } from './errors.js';
 import type { PubSub } from './pubsub.js';
 import type { ChunkChoice, CompletionChoice, Usage } from './wire/chat.js';
 
 export type EndReason = 'stop' | 'length' | 'tool_calls' | 'content_filter' | 'client_cancel' | 'error';
 
+/**
+ * Terminal events carry the request's settlement: the api commits it before the client sees
+ * the end, so what the client saw complete is exactly what is billed as complete.
+ */
 export type RelayEvent =
   /** One upstream chunk's choices (stream mode). */
   | { t: 'delta'; choices: ChunkChoice[]; fingerprint?: string | null; quota?: number }
@@ -20,41 +25,63 @@ export type RelayEvent =
       usage: Usage;
       fingerprint?: string | null;
       quota?: number;
+      settlement?: SettleInput;
     }
-  | { t: 'error'; error: SerializedError }
-  | { t: 'end'; reason: EndReason }
+  | { t: 'error'; error: SerializedError; settlement?: SettleInput }
+  | { t: 'end'; reason: EndReason; settlement?: SettleInput }
   /** Sent while the worker waits on a slow upstream, so the api knows it is alive. */
   | { t: 'hb' };
 
 /** One relay message: [requestId, sequence number, event]. */
 type Envelope = [string, number, RelayEvent];
 
-export function isTerminal(event: RelayEvent): boolean {
+export type TerminalEvent = Extract<RelayEvent, { t: 'end' | 'error' | 'completion' }>;
+
+export function isTerminal(event: RelayEvent): event is TerminalEvent {
   return event.t === 'end' || event.t === 'error' || event.t === 'completion';
+}
+
+interface Batch {
+  envelopes: Envelope[];
+  /** Resolved with the PUBLISH answer (subscribers reached) once the batch is out. */
+  waiters: ((receivers: number | null) => void)[];
 }
 
 /** Worker side: queues events per reply channel and publishes each batch once per tick. */
 export class RelayPublisher {
-  private readonly pending = new Map<string, Envelope[]>();
+  private readonly pending = new Map<string, Batch>();
   private readonly sequence = new Map<string, number>();
   private scheduled = false;
 
   constructor(private readonly redis: Redis) {}
 
   send(replyTo: string, requestId: string, event: RelayEvent): void {
+    this.enqueue(replyTo, requestId, event);
+  }
+
+  /**
+   * Sends an event and resolves with how many subscribers of `replyTo` received its batch:
+   * 0 means no api process listens there (it died); null means Redis did not answer.
+   */
+  sendConfirmed(replyTo: string, requestId: string, event: RelayEvent): Promise<number | null> {
+    return new Promise((resolve) => this.enqueue(replyTo, requestId, event).waiters.push(resolve));
+  }
+
+  private enqueue(replyTo: string, requestId: string, event: RelayEvent): Batch {
     const seq = this.sequence.get(requestId) ?? 0;
     this.sequence.set(requestId, seq + 1);
     let batch = this.pending.get(replyTo);
     if (!batch) {
-      batch = [];
+      batch = { envelopes: [], waiters: [] };
       this.pending.set(replyTo, batch);
     }
-    batch.push([requestId, seq, event]);
+    batch.envelopes.push([requestId, seq, event]);
     if (isTerminal(event)) this.sequence.delete(requestId);
     if (!this.scheduled) {
       this.scheduled = true;
-      setImmediate(() => this.flush());
+      setImmediate(() => this.flush().catch(() => undefined));
     }
+    return batch;
   }
 
   /** Drops a request's sequence counter (a request that ended without a terminal event, e.g. cancelled). */
@@ -67,15 +94,23 @@ export class RelayPublisher {
     return this.sequence.size;
   }
 
-  /** Publishes everything queued; resolves when Redis has accepted it. */
+  /** Publishes everything queued; resolves when Redis has answered (or failed). */
   async flush(): Promise<void> {
     this.scheduled = false;
     if (this.pending.size === 0) return;
     const batches = [...this.pending];
     this.pending.clear();
     const pipeline = this.redis.pipeline();
-    for (const [channel, envelopes] of batches) pipeline.publish(channel, JSON.stringify(envelopes));
-    await pipeline.exec();
+    for (const [channel, batch] of batches) pipeline.publish(channel, JSON.stringify(batch.envelopes));
+    let results: [Error | null, unknown][] | null = null;
+    try {
+      results = await pipeline.exec();
+    } finally {
+      batches.forEach(([, batch], index) => {
+        const [error, receivers] = results?.[index] ?? [new Error('no answer'), null];
+        for (const waiter of batch.waiters) waiter(error ? null : Number(receivers));
+      });
+    }
   }
 }
 

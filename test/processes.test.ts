@@ -90,7 +90,7 @@ describe('processes', function () {
     }
   });
 
-  it('a worker killed mid-stream gives the client worker_lost; its job is failed, never re-run; the sweeper frees its hold', async () => {
+  it('a worker killed mid-stream gives the client worker_lost; its job is failed, never re-run; what reached the client is billed at once', async () => {
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
     const shortLocks = { JOB_LOCK_DURATION: '2', STALLED_CHECK_INTERVAL: '0.5' };
@@ -137,16 +137,19 @@ describe('processes', function () {
       assert.equal(state, 'failed');
       const job = await queue.getJob(jobId);
       assert.match(job?.failedReason ?? '', /stalled/i);
-      // The dead request's hold is still taken until the sweeper sees nothing runs it any more.
-      const held = await knex('quota_hold').where('request_id', jobId).first();
-      assert.equal(held.state, 'held');
-      assert.ok(Number((await knex('quota').where('user_id', payer.id).first()).quota) < 100);
-      const isRunning = async (id: string) => ['active', 'waiting'].includes(await queue.getJobState(id));
-      assert.equal(await releaseStaleHolds(knex, 0, isRunning), 1);
-      assert.equal(await releaseStaleHolds(knex, 0, isRunning), 0, 'a second sweep changes nothing');
+      // The api settled at once what reached the client (no waiting for the sweeper).
+      const hold = await knex('quota_hold').where('request_id', jobId).first();
+      assert.equal(hold.state, 'settled');
+      const record = await knex('usage_record').where('request_id', jobId).first();
+      assert.equal(record.end_reason, 'worker_lost');
+      assert.ok(record.completion_tokens > 0, 'the delivered words are counted');
+      assert.ok(Number(record.cost) > 0);
       const balance = await knex('quota').where('user_id', payer.id).first();
-      assert.deepEqual([Number(balance.quota), Number(balance.used)], [100, 0], 'no stuck hold, no charge');
-      assert.equal((await knex('quota_hold').where('request_id', jobId).first()).state, 'released');
+      assert.equal(Number(hold.charged), Number(record.cost));
+      assert.equal(Number(balance.used), Number(record.cost));
+      assert.equal(Number(balance.quota) + Number(balance.used), 100, 'the rest of the hold went back');
+      const isRunning = async (id: string) => ['active', 'waiting'].includes(await queue.getJobState(id));
+      assert.equal(await releaseStaleHolds(knex, 0, isRunning), 0, 'nothing left for the sweeper');
     } finally {
       await queue.close();
       await knex.destroy();

@@ -16,6 +16,7 @@ import {
   type QueueName,
   queueOptions,
 } from '../shared/queues.js';
+import { settleRetryDelay } from '../shared/billing/relay-settlement.js';
 import { SettlementBatcher } from '../shared/billing/settle.js';
 import { SettingsStore } from '../shared/settings/store.js';
 import { createRedis } from '../shared/redis.js';
@@ -65,6 +66,7 @@ export async function startWorkerPool(): Promise<WorkerPool> {
   const chatQueue = createQueue('chat', bullRedis);
   const billingQueue = createQueue('billing', bullRedis);
   const maintenanceQueue = createQueue('maintenance', bullRedis);
+  const terminalWaitMs = c.RELAY_IDLE_TIMEOUT * 1000;
   const handlers = createJobHandlers({
     config: c,
     knex,
@@ -78,6 +80,12 @@ export async function startWorkerPool(): Promise<WorkerPool> {
     cancels,
     heartbeats,
     publish: (replyTo, requestId, event) => publisher.send(replyTo, requestId, event),
+    // While Redis is away the answer is unknown (null): the api settles on its own then.
+    publishTerminal: (replyTo, requestId, event) =>
+      Promise.race([
+        publisher.sendConfirmed(replyTo, requestId, event),
+        new Promise<null>((resolve) => setTimeout(resolve, terminalWaitMs, null).unref()),
+      ]),
     endRelay: (requestId) => publisher.forget(requestId),
   });
   const start = <N extends QueueName>(name: N, options: Partial<WorkerOptions>) =>
@@ -90,8 +98,12 @@ export async function startWorkerPool(): Promise<WorkerPool> {
   const workers: Worker[] = [
     // A relay job runs once: a job whose worker died is failed, never run again.
     start('chat', { concurrency: c.WORKER_CONCURRENCY, maxStalledCount: 0 }),
-    // Settlements are idempotent: retry them, also after a crash.
-    start('billing', { concurrency: 20, maxStalledCount: 5 }),
+    // Settlements are idempotent: retry them (backing off up to 30 s), also after a crash.
+    start('billing', {
+      concurrency: 20,
+      maxStalledCount: 1000,
+      settings: { backoffStrategy: (attemptsMade: number) => settleRetryDelay(attemptsMade) },
+    }),
     start('maintenance', { concurrency: 1, maxStalledCount: 1 }),
   ];
   await scheduleMaintenance(maintenanceQueue);

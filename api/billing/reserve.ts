@@ -1,7 +1,7 @@
 // Before a relay request is enqueued: find its price, decide who pays (plan, balance or
 // nobody) and reserve the money. A request that cannot be covered is refused here, before
 // any upstream call.
-import { countPromptTokens } from '../../shared/billing/tokens.js';
+import { type PromptBound, promptTokenBound } from '../../shared/billing/tokens.js';
 import type { FundingSource } from '../../shared/billing/ledger.js';
 import { holdEstimate } from '../../shared/billing/pricing.js';
 import { GatewayError, errors } from '../../shared/errors.js';
@@ -43,6 +43,8 @@ export interface Reservation {
   billing: JobBilling;
   /** The amount held from the balance (0 for plan and free requests). */
   held: number;
+  /** The prompt's tokens as counted for the hold (bounded work; exact unless huge). */
+  prompt: PromptBound;
 }
 
 export async function reserve(
@@ -55,22 +57,22 @@ export async function reserve(
 ): Promise<Reservation> {
   const rule = context.charges.ruleFor(model);
   assertPriced(context, identity, model);
-  if (!rule) return { billing: { source: 'free', rule: null, showQuota }, held: 0 };
+  // Counted on the request path with bounded work: exact for ordinary prompts, an upper
+  // bound (UTF-8 bytes) past EXACT_PROMPT_BUDGET characters.
+  const prompt = promptTokenBound(model, body);
+  if (!rule) return { billing: { source: 'free', rule: null, showQuota }, held: 0, prompt };
   const price = { type: rule.type, input: rule.input, output: rule.output };
-  if (rule.type === 'non-billing') return { billing: { source: 'free', rule: price, showQuota }, held: 0 };
+  if (rule.type === 'non-billing')
+    return { billing: { source: 'free', rule: price, showQuota }, held: 0, prompt };
   if (await reservePlan(context, identity, requestId, model)) {
-    return { billing: { source: 'plan', rule: price, showQuota }, held: 0 };
+    return { billing: { source: 'plan', rule: price, showQuota }, held: 0, prompt };
   }
   const budget =
     (body.max_completion_tokens ?? body.max_tokens ?? context.settings.get().billing.default_output_tokens) *
     (body.n ?? 1);
-  const amount = holdEstimate(
-    price,
-    rule.type === 'token-billing' ? countPromptTokens(model, body) : 0,
-    budget,
-  );
+  const amount = holdEstimate(price, rule.type === 'token-billing' ? prompt.tokens : 0, budget);
   if (!(await context.holds.submit({ requestId, userId: identity.userId, amount })))
     throw insufficientQuota();
   const source: FundingSource = 'balance';
-  return { billing: { source, rule: price, showQuota }, held: amount };
+  return { billing: { source, rule: price, showQuota }, held: amount, prompt };
 }

@@ -1,7 +1,10 @@
 // Turns thrown errors into answers: OpenAI-shaped bodies with the right status on /v1,
-// the Chat Nio envelope on web routes. Unknown errors are logged and become a bare 500.
+// the Chat Nio envelope on web routes. MySQL or Redis being down is a 503 with Retry-After;
+// unknown errors are logged and become a bare 500.
 import type { Context, Middleware } from 'koa';
+import { dbConstraintError } from '../../shared/db-errors.js';
 import { GatewayError, errors } from '../../shared/errors.js';
+import { isOutage, OUTAGE_RETRY_AFTER_SECONDS } from '../../shared/outage.js';
 import { isUnder } from './canonical-path.js';
 
 export function isRelayPath(path: string): boolean {
@@ -9,6 +12,9 @@ export function isRelayPath(path: string): boolean {
 }
 
 export function sendError(ctx: Context, error: GatewayError): void {
+  // A 503 is a service that will be back: say when to retry (OpenAI clients honour it).
+  if (error.status === 503 && !ctx.response.get('retry-after'))
+    ctx.set('retry-after', String(OUTAGE_RETRY_AFTER_SECONDS));
   if (isRelayPath(ctx.path)) {
     ctx.status = error.status;
     ctx.body = error.toBody();
@@ -33,6 +39,12 @@ export function errorHandler(): Middleware {
       if (status && status >= 400 && status < 500) {
         return sendError(ctx, errors.invalidRequest((error as Error).message || 'Bad request.'));
       }
+      if (isOutage(error)) {
+        ctx.state.log?.warn({ err: error }, 'dependency unavailable');
+        return sendError(ctx, errors.dependencyUnavailable());
+      }
+      const dbError = dbConstraintError(error);
+      if (dbError) return sendError(ctx, dbError);
       ctx.state.log?.error({ err: error }, 'unhandled error');
       sendError(ctx, errors.internal());
     }

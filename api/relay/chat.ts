@@ -47,11 +47,12 @@ export async function handleChatCompletion(ctx: Context, context: ApiContext): P
   );
   const cacheKey = cacheKeyFor(context, model, request.body);
   if (cacheKey && (await serveFromCache(ctx, context, cacheKey, request, shape, showQuota))) return;
-  const { billing } = await reserve(context, identity, requestId, model, body, showQuota);
+  const { billing, prompt } = await reserve(context, identity, requestId, model, body, showQuota);
   const data: ChatJobData = {
     ...request,
     billing,
     cache: cacheKey ? { key: cacheKey, expire: context.settings.get().cache.expire } : null,
+    promptTokens: prompt,
   };
   try {
     if (data.stream) await streamChat(ctx, context, data, shape);

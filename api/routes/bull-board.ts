@@ -14,9 +14,11 @@ export function bullBoard(context: ApiContext): Middleware {
   serverAdapter.setBasePath(BULL_BOARD_PATH);
   createBullBoard({
     // Every declared queue: the chat relay, billing retries and the maintenance schedules.
-    queues: QUEUE_NAMES.map(
-      (name) => new BullMQAdapter(name === 'chat' ? context.chatQueue : createQueue(name, context.redis)),
-    ),
+    queues: QUEUE_NAMES.map((name) => {
+      if (name === 'chat') return new BullMQAdapter(context.chatQueue);
+      if (name === 'billing') return new BullMQAdapter(context.billingQueue);
+      return new BullMQAdapter(createQueue(name, context.redis));
+    }),
     serverAdapter,
     options: { uiConfig: { boardTitle: 'Chat Nio queues' } },
   });

@@ -18,7 +18,9 @@ export type EndReason =
   | 'client_cancel'
   | 'upstream_error'
   | 'timeout'
-  | 'refused';
+  | 'refused'
+  /** The worker went silent (died, or Redis was away): what reached the client is paid. */
+  | 'worker_lost';
 
 export interface UsageRecordInput {
   requestId: string;

@@ -26,7 +26,7 @@ interface HoldRow {
 
 const unique = <T>(values: T[]): T[] => [...new Set(values)];
 const utcDay = (ms: number) => new Date(ms).toISOString().slice(0, 10);
-const FAILED_REASONS = new Set(['upstream_error', 'timeout']);
+const FAILED_REASONS = new Set(['upstream_error', 'timeout', 'worker_lost']);
 
 /** The whole batch in one transaction; results are in the order of `inputs`. */
 export async function settleMany(knex: Knex, inputs: SettleInput[]): Promise<SettleResult[]> {

@@ -1,7 +1,17 @@
 // The chat relay job: runs once (attempts: 1), fails over between channels inside, streams
-// events back to the api process named in job.data.replyTo, then pays for the request.
+// events back to the api process named in job.data.replyTo, and ends with one terminal event
+// that carries the request's settlement. The api commits it before the client sees the end;
+// the job commits it itself only when no api process listens any more.
 import type { Job } from 'bullmq';
-import type { EndReason } from '../../shared/billing/ledger.js';
+import type { Knex } from 'knex';
+import type { EndReason, SettleInput } from '../../shared/billing/ledger.js';
+import {
+  queueSettlement,
+  type RelayOutcome,
+  relayCost,
+  type SettlementSink,
+  settlementFor,
+} from '../../shared/billing/relay-settlement.js';
 import { settle } from '../../shared/billing/settle.js';
 import { countedUsage } from '../../shared/billing/tokens.js';
 import { storeCachedAnswer } from '../../shared/cache/response-cache.js';
@@ -13,26 +23,23 @@ import { requestLogger } from '../../shared/log.js';
 import { CancelledError } from '../../shared/providers/upstream-error.js';
 import type { ChatJobData } from '../../shared/queues.js';
 import type { RelayEvent } from '../../shared/stream-relay.js';
-import {
-  type RelayOutcome,
-  relayCost,
-  type SettleDeps,
-  settleRelay,
-  settlementFor,
-} from '../billing/settle-relay.js';
+import type { Usage } from '../../shared/wire/chat.js';
 import { callChannel } from '../relay/call-channel.js';
 import type { CancelRegistry } from '../relay/cancels.js';
 import { runWithFailover } from '../relay/failover.js';
 import type { HeartbeatTicker } from '../relay/heartbeat.js';
 import { RelayOutput } from '../relay/relay-output.js';
 
-export interface ChatJobDeps extends SettleDeps {
+export interface ChatJobDeps extends SettlementSink {
+  knex: Knex;
   config: Config;
   snapshot: ChannelSnapshot;
   cancels: CancelRegistry;
   heartbeats: HeartbeatTicker;
   publish: (replyTo: string, requestId: string, event: RelayEvent) => void;
-  /** The request is over: forget its relay state (cancelled requests send no terminal event). */
+  /** Sends the terminal event; resolves with the subscribers reached (0: no api listens; null: unknown). */
+  publishTerminal: (replyTo: string, requestId: string, event: RelayEvent) => Promise<number | null>;
+  /** The request is over: forget its relay state. */
   endRelay: (requestId: string) => void;
 }
 
@@ -55,10 +62,28 @@ function failureReason(error: GatewayError): EndReason {
   return 'upstream_error';
 }
 
+/**
+ * Sends the terminal event with its settlement. When no api process received it (it died),
+ * the settlement is queued with a delay: an api that was only re-subscribing after a Redis
+ * restart settles first (after its idle timeout), so the queued one then changes nothing.
+ */
+async function endRequest(deps: ChatJobDeps, data: ChatJobData, event: RelayEvent, settlement: SettleInput) {
+  const receivers = await deps.publishTerminal(data.replyTo, data.requestId, {
+    ...event,
+    settlement,
+  } as RelayEvent);
+  if (receivers !== 0) return;
+  const delayMs = (deps.config.RELAY_IDLE_TIMEOUT + 10) * 1000;
+  await queueSettlement(deps, settlement, delayMs).catch((error) =>
+    requestLogger(data.requestId, 'worker').error({ err: error }, 'queueing an unheard settlement failed'),
+  );
+}
+
 export function createChatHandler(deps: ChatJobDeps) {
   return async function handleChat(job: Job<ChatJobData>): Promise<ChatJobResult> {
     const data = job.data;
     const log = requestLogger(data.requestId, 'worker');
+    // Nobody listens (or ever heard of an answer): the hold goes back at once.
     const release = () =>
       settle(deps.knex, { requestId: data.requestId, cost: 0, billable: false, record: null });
     // The api gives up after RELAY_IDLE_TIMEOUT without events: a job that waited longer
@@ -75,12 +100,16 @@ export function createChatHandler(deps: ChatJobDeps) {
     }
     const output = new RelayOutput((event) => deps.publish(data.replyTo, data.requestId, event), data.stream);
     const stopHeartbeat = deps.heartbeats.track(output);
-    const count = (text: string) => countedUsage(data.model, data.body, text);
+    const knownPrompt = data.promptTokens?.exact ? data.promptTokens.tokens : undefined;
+    const usage = async (): Promise<Usage> => {
+      output.usage ??= await countedUsage(data.model, data.body, output.producedText(), knownPrompt);
+      return output.usage;
+    };
     let current: RoutableChannel | null = null;
-    const outcome = (endReason: EndReason, billable: boolean): RelayOutcome => ({
+    const outcome = async (endReason: EndReason, billable: boolean): Promise<RelayOutcome> => ({
       endReason,
       billable,
-      usage: output.settleUsage(count),
+      usage: await usage(),
       channelId: current?.id ?? null,
       upstreamModel: current ? upstreamModel(data.model, current.rules) : null,
       ttftMs: output.firstTokenAt === null ? null : output.firstTokenAt - data.enqueuedAt,
@@ -112,24 +141,17 @@ export function createChatHandler(deps: ChatJobDeps) {
           });
         },
       });
-      const cost = relayCost(data, output.settleUsage(count));
-      output.finish(count, data.billing.showQuota ? cost : undefined);
+      const final = await usage();
+      const cost = relayCost(data, final);
+      const terminal = output.finish(final, data.billing.showQuota ? cost : undefined);
       if (data.cache && output.finishReason !== 'content_filter') {
-        const answer = {
-          choices: output.answer(),
-          usage: output.settleUsage(count),
-          fingerprint: output.fingerprint,
-        };
+        const answer = { choices: output.answer(), usage: final, fingerprint: output.fingerprint };
         storeCachedAnswer(deps.redis, data.cache.key, answer, data.cache.expire).catch((error) =>
           log.warn({ err: error }, 'storing the answer in the response cache failed'),
         );
       }
-      await settleRelay(
-        deps,
-        data,
-        settlementFor(data, outcome(endReasonOf(output.finishReason), true)),
-        log,
-      );
+      const settlement = settlementFor(data, await outcome(endReasonOf(output.finishReason), true));
+      await endRequest(deps, data, terminal, settlement);
       log.info({ channel: channel.name, finishReason: output.finishReason, cost }, 'relay finished');
       return { outcome: 'ok', channel: channel.name, finishReason: output.finishReason, cost };
     } catch (error) {
@@ -137,21 +159,20 @@ export function createChatHandler(deps: ChatJobDeps) {
       const produced = output.producedText().length > 0;
       if (error instanceof CancelledError && !(reason instanceof GatewayError)) {
         // The client left: what the upstream produced until then is paid.
-        await settleRelay(deps, data, settlementFor(data, outcome('client_cancel', produced)), log);
+        const settlement = settlementFor(data, await outcome('client_cancel', produced));
+        await endRequest(deps, data, { t: 'end', reason: 'client_cancel' }, settlement);
         log.info({ produced }, 'relay cancelled by the client');
         return { outcome: 'cancelled' };
       }
       const cause = error instanceof CancelledError ? reason : error;
       const failure = asGatewayError(cause);
       if (!(cause instanceof GatewayError)) log.error({ err: cause }, 'relay crashed');
-      output.send({ t: 'error', error: failure.toJSON() });
       // Output that reached the client before the failure is paid; otherwise nothing is.
-      await settleRelay(
-        deps,
+      const settlement = settlementFor(
         data,
-        settlementFor(data, outcome(failureReason(failure), output.emitted && produced)),
-        log,
+        await outcome(failureReason(failure), output.emitted && produced),
       );
+      await endRequest(deps, data, { t: 'error', error: failure.toJSON() }, settlement);
       throw failure;
     } finally {
       stopHeartbeat();

@@ -25,12 +25,14 @@ export function staleHoldAgeMs(config: Config): number {
 }
 
 export function createMaintenanceHandler(deps: MaintenanceDeps) {
+  // A queued settlement, in any state but done, owns the hold: even a failed one waits for
+  // an operator's retry in Bull Board rather than being released unpaid.
   const isRunning = async (requestId: string) => {
     const [relay, settlement] = await Promise.all([
       deps.chatQueue.getJobState(requestId),
       deps.billingQueue.getJobState(`settle:${requestId}`),
     ]);
-    return LIVE_STATES.has(relay) || LIVE_STATES.has(settlement);
+    return LIVE_STATES.has(relay) || (settlement !== 'unknown' && settlement !== 'completed');
   };
   return async function handleMaintenance(job: Job<MaintenanceJobData>) {
     if (job.data.task === 'sweep-holds') {

@@ -28,7 +28,9 @@ function setup(stream: boolean) {
     counted.push(text);
     return usage(10, text.length);
   };
-  return { events, output, counted, countUsage };
+  /** Ends the request as the job does: the upstream's usage, else counted from the produced text. */
+  const finish = () => events.push(output.finish(output.usage ?? countUsage(output.producedText())));
+  return { events, output, counted, finish };
 }
 
 const deltaContents = (events: RelayEvent[]) =>
@@ -87,7 +89,7 @@ describe('relay/RelayOutput', () => {
     });
 
     it('resetAttempt discards unsent held chunks and usage before output', () => {
-      const { events, output, countUsage, counted } = setup(true);
+      const { events, output, finish, counted } = setup(true);
       output.chunk(roleChunk('fp_failed'));
       output.chunk({ choices: [], usage: usage(99, 99) });
       output.resetAttempt();
@@ -95,28 +97,28 @@ describe('relay/RelayOutput', () => {
       assert.equal(output.fingerprint, null);
       output.chunk(chunk({ role: 'assistant', content: 'B' }, null, { fingerprint: 'fp_ok' }));
       output.chunk(chunk({}, 'stop'));
-      output.finish(countUsage);
+      finish();
       assert.deepEqual(deltaContents(events), ['B', null]);
       assert.deepEqual(events.at(-2), { t: 'usage', usage: usage(10, 1) });
       assert.deepEqual(counted, ['B']);
     });
 
     it('resetAttempt does nothing once output was emitted', () => {
-      const { events, output, countUsage } = setup(true);
+      const { events, output, finish } = setup(true);
       output.chunk(chunk({ content: 'A' }));
       output.chunk({ choices: [], usage: usage(5, 6) });
       output.resetAttempt();
       assert.equal(output.emitted, true);
       assert.deepEqual(output.usage, usage(5, 6));
-      output.finish(countUsage);
+      finish();
       assert.deepEqual(events.at(-2), { t: 'usage', usage: usage(5, 6) });
     });
 
     it("finish sends the upstream's usage then end with the finish reason", () => {
-      const { events, output, countUsage, counted } = setup(true);
+      const { events, output, finish, counted } = setup(true);
       output.chunk(chunk({ content: 'done' }));
       output.chunk(chunk({}, 'stop', { usage: usage(7, 1) }));
-      output.finish(countUsage);
+      finish();
       assert.deepEqual(events.slice(-2), [
         { t: 'usage', usage: usage(7, 1) },
         { t: 'end', reason: 'stop' },
@@ -125,11 +127,11 @@ describe('relay/RelayOutput', () => {
     });
 
     it('finish counts usage from the produced text when the upstream gave none', () => {
-      const { events, output, countUsage, counted } = setup(true);
+      const { events, output, finish, counted } = setup(true);
       output.chunk(chunk({ reasoning_content: 'r' }));
       output.chunk(chunk({ content: 'abc' }));
       output.chunk(chunk({ tool_calls: [{ index: 0, id: 'c', function: { name: 'fn', arguments: '{}' } }] }));
-      output.finish(countUsage);
+      finish();
       assert.deepEqual(counted, ['rabcfn{}']);
       assert.deepEqual(events.at(-2), { t: 'usage', usage: usage(10, 8) });
     });
@@ -144,17 +146,17 @@ describe('relay/RelayOutput', () => {
     ];
     for (const [upstream, mapped] of reasons) {
       it(`maps finish_reason ${upstream} to end reason ${mapped}`, () => {
-        const { events, output, countUsage } = setup(true);
+        const { events, output, finish } = setup(true);
         output.chunk(chunk({ content: 'x' }, upstream));
-        output.finish(countUsage);
+        finish();
         assert.deepEqual(events.at(-1), { t: 'end', reason: mapped });
       });
     }
 
     it('finish flushes held chunks when no meaningful output ever came', () => {
-      const { events, output, countUsage } = setup(true);
+      const { events, output, finish } = setup(true);
       output.chunk(roleChunk());
-      output.finish(countUsage);
+      finish();
       assert.deepEqual(
         events.map((event) => event.t),
         ['delta', 'usage', 'end'],
@@ -172,14 +174,14 @@ describe('relay/RelayOutput', () => {
 
   describe('non-stream mode', () => {
     it('sends nothing until finish, then one completion with merged choices and usage', () => {
-      const { events, output, countUsage } = setup(false);
+      const { events, output, finish } = setup(false);
       output.chunk(roleChunk('fp_ns'));
       output.chunk(chunk({ content: 'Hel' }));
       output.chunk(chunk({ content: 'lo' }, 'stop'));
       output.chunk({ choices: [], usage: usage(4, 2) });
       assert.equal(events.length, 0);
       assert.equal(output.emitted, false);
-      output.finish(countUsage);
+      finish();
       assert.deepEqual(events, [
         {
           t: 'completion',
@@ -198,7 +200,7 @@ describe('relay/RelayOutput', () => {
     });
 
     it('merges n=2 choices and tool calls and counts usage when missing', () => {
-      const { events, output, countUsage, counted } = setup(false);
+      const { events, output, finish, counted } = setup(false);
       output.chunk({
         choices: [
           { index: 0, delta: { content: 'A' }, finish_reason: 'stop' },
@@ -209,7 +211,7 @@ describe('relay/RelayOutput', () => {
           },
         ],
       });
-      output.finish(countUsage);
+      finish();
       assert.equal(events.length, 1);
       const event = events[0];
       assert.equal(event.t, 'completion');
@@ -223,11 +225,11 @@ describe('relay/RelayOutput', () => {
     });
 
     it('resetAttempt forgets a failed attempt entirely', () => {
-      const { events, output, countUsage } = setup(false);
+      const { events, output, finish } = setup(false);
       output.chunk(chunk({ content: 'failed attempt text' }, null, { usage: usage(1, 1) }));
       output.resetAttempt();
       output.chunk(chunk({ content: 'ok' }, 'stop'));
-      output.finish(countUsage);
+      finish();
       const event = events[0];
       assert.ok(event.t === 'completion');
       assert.equal(event.choices[0].message.content, 'ok');

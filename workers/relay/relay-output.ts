@@ -84,28 +84,23 @@ export class RelayOutput {
     return this.merger.producedText();
   }
 
-  /** The request's usage: the upstream's when it reported one, else counted from the output. */
-  settleUsage(countUsage: (producedText: string) => Usage): Usage {
-    this.usage ??= countUsage(this.merger.producedText());
-    return this.usage;
-  }
-
   /**
-   * Ends a successful request: the held finish chunk(s), usage and end, or the completion.
-   * `quota` (the cost) rides on the last chunk, the usage chunk and the completion when given.
+   * Ends a successful request: sends the held finish chunk(s) and the usage, and returns the
+   * terminal event (end, or the completion in non-stream mode) for the caller to send with
+   * the settlement. `quota` (the cost) rides on the last chunk, the usage chunk and the
+   * completion when given.
    */
-  finish(countUsage: (producedText: string) => Usage, quota?: number): void {
-    const usage = this.settleUsage(countUsage);
+  finish(usage: Usage, quota?: number): RelayEvent {
+    this.usage = usage;
     const cost = quota === undefined ? {} : { quota };
     if (!this.stream) {
-      this.send({
+      return {
         t: 'completion',
         choices: this.merger.result(),
         usage,
         fingerprint: this.fingerprint,
         ...cost,
-      });
-      return;
+      };
     }
     const pending = [...this.held, ...this.tail];
     this.held = [];
@@ -121,9 +116,9 @@ export class RelayOutput {
     });
     this.send({ t: 'usage', usage, ...cost });
     const reason = this.finishReason;
-    this.send({
+    return {
       t: 'end',
       reason: reason === 'length' || reason === 'tool_calls' || reason === 'content_filter' ? reason : 'stop',
-    });
+    };
   }
 }
