@@ -67,9 +67,14 @@ export function settleRetryDelay(attemptsMade: number): number {
   return Math.min(1000 * 2 ** Math.max(attemptsMade - 1, 0), RETRY_CAP_MS);
 }
 
+/** The billing job of a request (BullMQ refuses ':' in custom ids: the old `settle:` ids never queued). */
+export function settleJobId(requestId: string): string {
+  return `settle-${requestId}`;
+}
+
 export function settleJobOptions(requestId: string, delayMs = 0) {
   return {
-    jobId: `settle:${requestId}`,
+    jobId: settleJobId(requestId),
     attempts: 20_000,
     backoff: { type: 'custom' as const },
     delay: delayMs,

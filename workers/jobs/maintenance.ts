@@ -2,6 +2,7 @@
 // prune usage records past the retention setting.
 import type { Job, Queue } from 'bullmq';
 import type { Knex } from 'knex';
+import { settleJobId } from '../../shared/billing/relay-settlement.js';
 import { releaseStaleHolds } from '../../shared/billing/settle.js';
 import type { Config } from '../../shared/config.js';
 import { logger } from '../../shared/log.js';
@@ -30,7 +31,7 @@ export function createMaintenanceHandler(deps: MaintenanceDeps) {
   const isRunning = async (requestId: string) => {
     const [relay, settlement] = await Promise.all([
       deps.chatQueue.getJobState(requestId),
-      deps.billingQueue.getJobState(`settle:${requestId}`),
+      deps.billingQueue.getJobState(settleJobId(requestId)),
     ]);
     return LIVE_STATES.has(relay) || (settlement !== 'unknown' && settlement !== 'completed');
   };
