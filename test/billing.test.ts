@@ -63,6 +63,29 @@ describe('billing', function () {
     assert.ok(refused);
   });
 
+  it('settles each request before its last byte: back-to-back requests are never refused for an earlier hold', async () => {
+    const model = uniqueModel('back-to-back');
+    await createChannel(h, { models: [model] });
+    // Each hold is ~8.2 (4,096 default output tokens at 2 per 1k) from a balance of 10; each answer costs ~0.02.
+    await setCharge(h, { type: 'token-billing', models: [model], input: 1, output: 2 });
+    const user = await createPayingUser(10);
+    const ids: string[] = [];
+    for (let i = 0; i < 6; i++) {
+      const response = await chat(h, user.key, { model, stream: i % 2 === 0 });
+      const text = await response.text();
+      assert.equal(response.status, 200, `request ${i + 1}: ${text.slice(0, 200)}`);
+      ids.push(String(response.headers.get('x-request-id')));
+      // The moment the answer is complete, the hold is already settled.
+      const hold = await db()('quota_hold').where('request_id', ids[i]).first('state');
+      assert.equal(hold.state, 'settled', `request ${i + 1}`);
+    }
+    const rows = await Promise.all(ids.map(usageRecordOf));
+    const charged = rows.reduce((sum, row) => sum + Number(row.cost), 0);
+    const balance = await balanceOf(user.id);
+    assert.equal(Math.round(balance.used * 1e6), Math.round(charged * 1e6));
+    assert.equal(Math.round((balance.quota + balance.used) * 1e6), 10e6);
+  });
+
   it('settles the exact token cost, reports it as `quota`, and writes one usage row', async () => {
     const model = uniqueModel('tokens');
     await createChannel(h, { models: [model] });
