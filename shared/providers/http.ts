@@ -34,6 +34,27 @@ export function dispatcherFor(proxy: ChannelProxy | null): Dispatcher {
   return dispatcher;
 }
 
+/** Reads at most `limit` bytes of a body as text (an error page or a JSON answer); the rest is dropped. */
+export async function readBounded(body: AsyncIterable<Uint8Array>, limit: number): Promise<string> {
+  const parts: Buffer[] = [];
+  let size = 0;
+  for await (const part of body) {
+    if (size + part.byteLength > limit) {
+      parts.push(Buffer.from(part.subarray(0, limit - size)));
+      size = limit;
+      break;
+    }
+    parts.push(Buffer.from(part));
+    size += part.byteLength;
+  }
+  return Buffer.concat(parts, size).toString('utf8');
+}
+
+/** Error bodies are read this far (enough for any provider's error JSON). */
+export const ERROR_BODY_LIMIT = 64 * 1024;
+/** A non-streamed JSON answer may be this big. */
+export const JSON_BODY_LIMIT = 32 * 1024 * 1024;
+
 export async function closeAgents(): Promise<void> {
   const all = [...proxies.values(), ...(agent ? [agent] : [])];
   proxies.clear();

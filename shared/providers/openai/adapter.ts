@@ -1,7 +1,7 @@
 // The OpenAI chat adapter: request mapping, HTTP call (undici), then stream or JSON parsing.
 // Also the base of every OpenAI-compatible provider (DeepSeek, Groq, Moonshot, ...).
 import { request } from 'undici';
-import { upstreamAgent } from '../http.js';
+import { ERROR_BODY_LIMIT, JSON_BODY_LIMIT, readBounded, upstreamAgent } from '../http.js';
 import type { ChatCall, ProviderAdapter, UpstreamChunk } from '../types.js';
 import { CancelledError, UpstreamError } from '../upstream-error.js';
 import { errorFromResponse } from './errors.js';
@@ -38,12 +38,18 @@ export async function streamOpenAIChat(
       bodyTimeout: 0,
     });
     if (response.statusCode !== 200) {
-      const text = await response.body.text().catch(() => '');
+      const text = await readBounded(response.body, ERROR_BODY_LIMIT).catch(() => '');
       throw errorFromResponse(response.statusCode, response.headers, text);
     }
     const type = String(response.headers['content-type'] ?? '');
     if (type.includes('application/json')) {
-      const json = (await response.body.json()) as Parameters<typeof completionToChunk>[0];
+      const text = await readBounded(response.body, JSON_BODY_LIMIT);
+      let json: Parameters<typeof completionToChunk>[0];
+      try {
+        json = JSON.parse(text);
+      } catch {
+        throw new UpstreamError('network', 'upstream returned a malformed completion');
+      }
       onChunk(completionToChunk(json));
       return;
     }

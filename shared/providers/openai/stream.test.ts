@@ -168,6 +168,12 @@ describe('providers/openai/stream', () => {
   });
 
   describe('failures', () => {
+    it('throws network when one frame grows past 8 MB without ending', async () => {
+      const piece = new TextEncoder().encode(`data: {"x":"${'a'.repeat(1024 * 1024)}`);
+      const { error } = await parse(Array.from({ length: 9 }, () => piece));
+      assertUpstream(error, 'network', /oversized stream frame/);
+    });
+
     it('throws the error frame as a server UpstreamError, scrubbed, after earlier chunks', async () => {
       const bytes = fixture('error-frame.sse');
       for (const pieces of [[bytes], split(bytes, 3, 11)]) {

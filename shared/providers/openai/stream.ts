@@ -11,14 +11,19 @@ export interface StreamOutcome {
   finished: boolean;
 }
 
+/** One SSE event may not grow past this: a stream that never ends its frame is broken. */
+export const MAX_EVENT_BYTES = 8 * 1024 * 1024;
+
 export async function parseChatStream(
   body: AsyncIterable<Uint8Array>,
   onChunk: (chunk: UpstreamChunk) => void,
 ): Promise<StreamOutcome> {
   const outcome: StreamOutcome = { done: false, finished: false };
   let failure: UpstreamError | undefined;
+  let pendingBytes = 0;
   const parser = createParser({
     onEvent(event) {
+      pendingBytes = 0;
       if (failure || outcome.done) return;
       const data = event.data.trim();
       if (data === '[DONE]') {
@@ -46,7 +51,10 @@ export async function parseChatStream(
   const iterator = body[Symbol.asyncIterator]();
   try {
     for (let next = await iterator.next(); !next.done; next = await iterator.next()) {
+      pendingBytes += next.value.byteLength;
       parser.feed(decoder.decode(next.value, { stream: true }));
+      if (pendingBytes > MAX_EVENT_BYTES)
+        failure ??= new UpstreamError('network', 'upstream sent an oversized stream frame');
       if (failure) throw failure;
       if (outcome.done) {
         // Breaking out would destroy the socket; let the response end so it is reused.
