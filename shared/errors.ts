@@ -42,6 +42,7 @@ export class GatewayError extends Error {
       type: this.type,
       code: this.code,
       param: this.param,
+      retryable: this.retryable,
     };
   }
 
@@ -56,6 +57,8 @@ export interface SerializedError {
   type: string;
   code: string | null;
   param: string | null;
+  /** Survives the trip through the relay, so every process knows whether a retry may help. */
+  retryable?: boolean;
 }
 
 export const errors = {

@@ -1,15 +1,16 @@
-// Channel type -> adapter. OpenAI-compatible providers reuse the OpenAI adapter.
-import { openaiAdapter } from './openai/adapter.js';
-import type { ProviderAdapter } from './types.js';
+// Channel type -> provider definition.
+import { OPENAI_COMPATIBLE } from './compatible.js';
+import { openAICompatible } from './openai/definition.js';
+import type { ProviderDefinition } from './types.js';
 
-const OPENAI_COMPATIBLE = ['openai', 'deepseek', 'moonshot', 'groq', 'openrouter', 'siliconflow', 'custom'];
+const providers = new Map<string, ProviderDefinition>(
+  OPENAI_COMPATIBLE.map((config) => [config.id, openAICompatible(config)]),
+);
 
-const adapters = new Map<string, ProviderAdapter>(OPENAI_COMPATIBLE.map((type) => [type, openaiAdapter]));
-
-export function adapterFor(type: string): ProviderAdapter | undefined {
-  return adapters.get(type);
+export function providerFor(type: string): ProviderDefinition | undefined {
+  return providers.get(type);
 }
 
 export function supportedChannelTypes(): string[] {
-  return [...adapters.keys()];
+  return [...providers.keys()];
 }

@@ -25,6 +25,11 @@ export class UpstreamError extends Error {
     super(scrub(message));
     this.name = 'UpstreamError';
   }
+
+  /** Worth trying again (this channel or another): everything but a bad request. */
+  get retryable(): boolean {
+    return this.kind !== 'client';
+  }
 }
 
 /** Thrown when the client (or shutdown) cancelled the request: not a channel failure. */

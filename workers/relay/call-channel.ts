@@ -1,11 +1,13 @@
-// One attempt against one channel: picks a secret line, maps the model, and enforces the
-// first-token deadline and the overall MAX_TIMEOUT by aborting the upstream call.
-import type { Config } from '../../shared/config.js';
-import { pickSecret } from '../../shared/channels/select.js';
+// One attempt against one channel: picks a secret line, maps the model, chooses the
+// channel's dispatcher (proxy) and hands the call to the executor with the request's
+// deadlines (first token, MAX_TIMEOUT).
 import { upstreamModel } from '../../shared/channels/mapper.js';
+import { pickSecret } from '../../shared/channels/select.js';
 import type { RoutableChannel } from '../../shared/channels/snapshot.js';
+import type { Config } from '../../shared/config.js';
+import { executeChat } from '../../shared/providers/executor.js';
 import { dispatcherFor } from '../../shared/providers/http.js';
-import { adapterFor } from '../../shared/providers/registry.js';
+import { providerFor } from '../../shared/providers/registry.js';
 import type { UpstreamChunk } from '../../shared/providers/types.js';
 import { UpstreamError } from '../../shared/providers/upstream-error.js';
 
@@ -20,43 +22,27 @@ export interface ChannelCall {
 }
 
 export async function callChannel(call: ChannelCall): Promise<void> {
-  const adapter = adapterFor(call.channel.type);
-  if (!adapter) throw new UpstreamError('auth', `channel type ${call.channel.type} has no adapter`);
-  const controller = new AbortController();
-  const forward = () => controller.abort(call.signal.reason);
-  if (call.signal.aborted) forward();
-  call.signal.addEventListener('abort', forward, { once: true });
-  const firstToken = setTimeout(
-    () => controller.abort(new UpstreamError('timeout', 'upstream sent no first token in time')),
-    call.config.FIRST_TOKEN_TIMEOUT * 1000,
-  );
-  const deadline = setTimeout(
-    () => controller.abort(new UpstreamError('timeout', 'upstream call exceeded MAX_TIMEOUT')),
-    call.config.MAX_TIMEOUT * 1000,
-  );
+  const chat = providerFor(call.channel.type)?.chat;
+  if (!chat) throw new UpstreamError('auth', `channel type ${call.channel.type} has no chat adapter`);
+  let dispatcher: ReturnType<typeof dispatcherFor>;
   try {
-    let dispatcher: ReturnType<typeof dispatcherFor>;
-    try {
-      dispatcher = dispatcherFor(call.channel.proxy);
-    } catch (error) {
-      throw new UpstreamError('auth', (error as Error).message);
-    }
-    await adapter.streamChat(
-      {
-        endpoint: call.channel.endpoint,
-        secret: pickSecret(call.channel.secret),
-        body: { ...call.body, model: upstreamModel(call.model, call.channel.rules) },
-        signal: controller.signal,
-        dispatcher,
-      },
-      (chunk) => {
-        clearTimeout(firstToken);
-        call.onChunk(chunk);
-      },
-    );
-  } finally {
-    clearTimeout(firstToken);
-    clearTimeout(deadline);
-    call.signal.removeEventListener('abort', forward);
+    dispatcher = dispatcherFor(call.channel.proxy);
+  } catch (error) {
+    throw new UpstreamError('auth', (error as Error).message);
   }
+  await executeChat(
+    chat,
+    {
+      endpoint: call.channel.endpoint,
+      secret: pickSecret(call.channel.secret),
+      body: { ...call.body, model: upstreamModel(call.model, call.channel.rules) },
+    },
+    {
+      signal: call.signal,
+      dispatcher,
+      firstTokenMs: call.config.FIRST_TOKEN_TIMEOUT * 1000,
+      totalMs: call.config.MAX_TIMEOUT * 1000,
+    },
+    call.onChunk,
+  );
 }

@@ -6,7 +6,8 @@ import { seededRandom } from '../../channels/select.js';
 import { ChoiceMerger } from '../../wire/merge.js';
 import type { UpstreamChunk } from '../types.js';
 import { UpstreamError } from '../upstream-error.js';
-import { parseChatStream, type StreamOutcome } from './stream.js';
+import { readEventStream } from '../executor.js';
+import { openAIChat } from './definition.js';
 
 const fixture = (name: string): Buffer => readFileSync(new URL(`./fixtures/${name}`, import.meta.url));
 
@@ -31,15 +32,20 @@ async function* iterate(pieces: Uint8Array[], pulled?: { count: number }): Async
 
 interface Parsed {
   chunks: UpstreamChunk[];
-  outcome?: StreamOutcome;
+  /** The stream ended as a complete answer. */
+  complete?: boolean;
   error?: unknown;
 }
+
+const chat = openAIChat();
+const parseChatStream = (body: AsyncIterable<Uint8Array>, onChunk: (chunk: UpstreamChunk) => void) =>
+  readEventStream(body, chat, onChunk);
 
 async function parse(pieces: Uint8Array[]): Promise<Parsed> {
   const chunks: UpstreamChunk[] = [];
   try {
-    const outcome = await parseChatStream(iterate(pieces), (chunk) => chunks.push(chunk));
-    return { chunks, outcome };
+    await parseChatStream(iterate(pieces), (chunk) => chunks.push(chunk));
+    return { chunks, complete: true };
   } catch (error) {
     return { chunks, error };
   }
@@ -59,9 +65,9 @@ describe('providers/openai/stream', () => {
     const bytes = fixture('text.sse');
 
     it('yields every frame as a normalized chunk and ends on [DONE]', async () => {
-      const { chunks, outcome, error } = await parse([bytes]);
+      const { chunks, complete, error } = await parse([bytes]);
       assert.equal(error, undefined);
-      assert.deepEqual(outcome, { done: true, finished: true });
+      assert.equal(complete, true);
       assert.equal(chunks.length, 7);
       assert.deepEqual(chunks[0].choices[0].delta, { role: 'assistant', content: '', refusal: null });
       assert.equal(content(chunks), 'Hello, 世界! 👋🏽 你好吗？');
@@ -97,7 +103,7 @@ describe('providers/openai/stream', () => {
       assert.ok(crlf.includes('\r\n'), 'fixture lost its CRLF line endings');
       const expected = (await parse([bytes])).chunks;
       const whole = await parse([crlf]);
-      assert.deepEqual(whole.outcome, { done: true, finished: true });
+      assert.equal(whole.complete, true);
       assert.deepEqual(whole.chunks, expected);
       for (let seed = 100; seed < 130; seed++) {
         assert.deepEqual((await parse(split(crlf, seed, 7))).chunks, expected, `seed ${seed}`);
@@ -111,8 +117,7 @@ describe('providers/openai/stream', () => {
       const pulled = { count: 0 };
       const chunks: UpstreamChunk[] = [];
       const pieces = [bytes, tail, tail];
-      const outcome = await parseChatStream(iterate(pieces, pulled), (chunk) => chunks.push(chunk));
-      assert.equal(outcome.done, true);
+      await parseChatStream(iterate(pieces, pulled), (chunk) => chunks.push(chunk));
       await new Promise((resolve) => setImmediate(resolve));
       assert.equal(pulled.count, 3, 'the rest of the body is read, not abandoned');
       assert.doesNotMatch(content(chunks), /late/);
@@ -125,9 +130,9 @@ describe('providers/openai/stream', () => {
     it('delivers two parallel tool calls whose arguments merge into JSON', async () => {
       const bytes = fixture('tool-calls.sse');
       for (const pieces of [[bytes], split(bytes, 7), split(bytes, 8, 3)]) {
-        const { chunks, outcome, error } = await parse(pieces);
+        const { chunks, complete, error } = await parse(pieces);
         assert.equal(error, undefined);
-        assert.deepEqual(outcome, { done: true, finished: true });
+        assert.equal(complete, true);
         const merger = new ChoiceMerger();
         for (const chunk of chunks) merger.add(chunk.choices);
         const [choice] = merger.result();
@@ -150,9 +155,9 @@ describe('providers/openai/stream', () => {
     it('passes reasoning_content through and ignores comment lines', async () => {
       const bytes = fixture('reasoning.sse');
       for (const pieces of [[bytes], split(bytes, 21, 5)]) {
-        const { chunks, outcome, error } = await parse(pieces);
+        const { chunks, complete, error } = await parse(pieces);
         assert.equal(error, undefined);
-        assert.deepEqual(outcome, { done: true, finished: true });
+        assert.equal(complete, true);
         assert.equal(chunks.length, 5);
         const reasoning = chunks.map((chunk) => chunk.choices[0].delta.reasoning_content ?? '').join('');
         assert.equal(reasoning, 'Let me think about 9.11 vs 9.9…');
@@ -195,9 +200,9 @@ describe('providers/openai/stream', () => {
 
     it('accepts a stream that ends without [DONE] after a finish_reason', async () => {
       const bytes = fixture('finish-no-done.sse');
-      const { chunks, outcome, error } = await parse(split(bytes, 9));
+      const { chunks, complete, error } = await parse(split(bytes, 9));
       assert.equal(error, undefined);
-      assert.deepEqual(outcome, { done: false, finished: true });
+      assert.equal(complete, true);
       assert.equal(chunks.at(-1)?.choices[0].finish_reason, 'length');
       assert.equal(chunks.at(-1)?.usage?.total_tokens, 11);
     });
