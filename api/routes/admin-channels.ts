@@ -5,11 +5,12 @@ import type { Context } from 'koa';
 import { z } from 'zod';
 import { GROUPS } from '../../shared/auth/groups.js';
 import { errors } from '../../shared/errors.js';
+import { MAX_INT, modelList, textString } from '../../shared/input-bounds.js';
 import { Channel } from '../../shared/models/channel.js';
 import { announceChannelsChanged } from '../../shared/pubsub.js';
 import { supportedChannelTypes } from '../../shared/providers/registry.js';
 import type { ApiContext } from '../context.js';
-import { parseBody } from './parse.js';
+import { parseBody, pathId } from './parse.js';
 
 const proxySchema = z.object({
   proxy: z.string().max(1024).default(''),
@@ -20,25 +21,24 @@ const proxySchema = z.object({
 
 const channelSchema = z.object({
   name: z.string().trim().min(1).max(255),
-  type: z.string().refine((type) => supportedChannelTypes().includes(type), 'unsupported channel type'),
-  priority: z.number().int().default(0),
-  weight: z.number().int().min(1).default(1),
-  models: z.array(z.string().trim().min(1).max(255)).min(1),
+  type: z
+    .string()
+    .max(64)
+    .refine((type) => supportedChannelTypes().includes(type), 'unsupported channel type'),
+  priority: z.number().int().min(-MAX_INT).max(MAX_INT).default(0),
+  weight: z.number().int().min(1).max(1_000_000).default(1),
+  models: modelList().min(1),
   retry: z.number().int().min(1).max(10).default(1),
-  secret: z.string().trim().min(1),
+  /** One key per line; the column is TEXT. */
+  secret: textString().trim().min(1),
   endpoint: z.url({ protocol: /^https?$/ }).max(1024),
-  mapper: z.string().default(''),
+  mapper: textString().default(''),
   state: z.boolean().default(true),
-  group: z.array(z.enum(GROUPS)).default([]),
+  group: z.array(z.enum(GROUPS)).max(GROUPS.length).default([]),
   proxy: proxySchema.default({ proxy: '', proxy_type: 0, username: '', password: '' }),
 });
 
-function channelId(ctx: Context): number {
-  const id = Number(ctx.params.id);
-  if (!Number.isInteger(id) || id <= 0)
-    throw errors.invalidRequest('channel id must be a positive integer', 'id');
-  return id;
-}
+const channelId = (ctx: Context): number => pathId(ctx, 'channel id');
 
 /** Lists show only a hint of each secret; GET /get/:id returns the whole channel. */
 function maskSecret(secret: string): string {
@@ -85,7 +85,10 @@ export function adminChannelRoutes(context: ApiContext): Router {
 
   router.post('/update/:id', async (ctx) => {
     const id = channelId(ctx);
-    const input = parseBody(channelSchema.partial(), ctx.request.body);
+    const parsed = parseBody(channelSchema.partial(), ctx.request.body);
+    // Only the fields sent: a partial update must not reset the others to their defaults.
+    const sent = new Set(Object.keys((ctx.request.body ?? {}) as object));
+    const input = Object.fromEntries(Object.entries(parsed).filter(([key]) => sent.has(key)));
     await find(id);
     await Channel.query(context.knex).patchAndFetchById(id, input);
     await changed();

@@ -6,9 +6,12 @@ import { chargeInputSchema } from '../../shared/billing/charges.js';
 import { errors } from '../../shared/errors.js';
 import { announceInvalidate } from '../../shared/pubsub.js';
 import type { ApiContext } from '../context.js';
-import { parseBody } from './parse.js';
+import { parseBody, pathId } from './parse.js';
 
-const syncSchema = z.object({ overwrite: z.boolean().default(false), data: z.array(chargeInputSchema) });
+const syncSchema = z.object({
+  overwrite: z.boolean().default(false),
+  data: z.array(chargeInputSchema).max(1000),
+});
 
 export function adminChargeRoutes(context: ApiContext): Router {
   const router = new Router();
@@ -28,9 +31,7 @@ export function adminChargeRoutes(context: ApiContext): Router {
   });
 
   router.get('/admin/charge/delete/:id', async (ctx) => {
-    const id = Number(ctx.params.id);
-    if (!Number.isInteger(id) || id <= 0)
-      throw errors.invalidRequest('charge id must be a positive integer', 'id');
+    const id = pathId(ctx, 'charge id');
     if (!(await context.charges.delete(id))) throw errors.notFound(`charge rule ${id} not found`);
     await changed();
     ctx.body = { status: true };

@@ -14,7 +14,8 @@ import { errors } from '../../shared/errors.js';
 import type { ApiContext } from '../context.js';
 import { parseBody } from './parse.js';
 
-const quota = z.number().positive().max(99_999_999);
+/** redeem.quota and invitation.quota are DECIMAL(12,4). */
+const quota = z.number().min(0.0001).max(99_999_999);
 const number = z.number().int().min(1).max(1000);
 const redeemSchema = z.object({ quota, number });
 const invitationSchema = z.object({

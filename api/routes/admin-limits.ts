@@ -3,12 +3,14 @@
 // drops the user's cached identity (and with it the cached limits) in every process.
 import { Router } from '@koa/router';
 import { z } from 'zod';
+import { MAX_ROW_ID } from '../../shared/input-bounds.js';
 import { effectiveLimits, loadUserLimit, saveUserLimit } from '../../shared/limits/user-limits.js';
 import { forgetUser } from '../auth/identity-cache.js';
 import type { ApiContext } from '../context.js';
 import { parseBody } from './parse.js';
 
-const id = z.coerce.number().int().positive();
+const id = z.coerce.number().int().min(1).max(MAX_ROW_ID);
+/** user_limit columns are INT UNSIGNED. */
 const limit = z.number().int().min(0).max(1_000_000_000).nullable().optional();
 const viewSchema = z.object({ id });
 const updateSchema = z.object({ id, rpm: limit, tpm: limit, concurrency: limit });

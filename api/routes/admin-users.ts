@@ -3,20 +3,20 @@
 import { Router } from '@koa/router';
 import { z } from 'zod';
 import { adjustQuota, listUsers, setBanned, setPassword } from '../../shared/auth/admin-users.js';
+import { MAX_POINTS, rowId } from '../../shared/input-bounds.js';
 import type { Identity } from '../auth/identity-cache.js';
 import { forgetUser } from '../auth/identity-cache.js';
 import type { ApiContext } from '../context.js';
 import { parseBody } from './parse.js';
 
-const MAX_QUOTA = 1e15;
-const id = z.number().int().positive();
+const id = rowId;
 const listSchema = z.object({
   page: z.coerce.number().int().min(0).max(1_000_000).default(0),
   search: z.string().trim().max(255).default(''),
 });
 const quotaSchema = z.object({
   id,
-  quota: z.number().finite().min(-MAX_QUOTA).max(MAX_QUOTA),
+  quota: z.number().min(-MAX_POINTS).max(MAX_POINTS),
   override: z.boolean().default(false),
 });
 const banSchema = z.object({ id, ban: z.boolean() });

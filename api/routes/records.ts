@@ -3,6 +3,7 @@
 import { Router } from '@koa/router';
 import type { Knex } from 'knex';
 import { z } from 'zod';
+import { MAX_ROW_ID } from '../../shared/input-bounds.js';
 import type { Identity } from '../auth/identity-cache.js';
 import type { ApiContext } from '../context.js';
 import { requireUser } from '../middleware/auth.js';
@@ -11,8 +12,8 @@ import { parseBody } from './parse.js';
 const PAGE_SIZE = 20;
 
 const querySchema = z.object({
-  page: z.coerce.number().int().min(0).default(0),
-  user: z.coerce.number().int().positive().optional(),
+  page: z.coerce.number().int().min(0).max(1_000_000).default(0),
+  user: z.coerce.number().int().min(1).max(MAX_ROW_ID).optional(),
   model: z.string().max(255).optional(),
 });
 

@@ -3,14 +3,17 @@
 import type { Knex } from 'knex';
 import { z } from 'zod';
 import { errors } from '../errors.js';
+import { MAX_PRICE, MAX_ROW_ID, modelList } from '../input-bounds.js';
 import type { ChargeRule } from './pricing.js';
 
 export const chargeInputSchema = z.object({
-  id: z.number().int().default(-1),
+  /** -1 creates a rule; any other value replaces that rule. */
+  id: z.number().int().min(-1).max(MAX_ROW_ID).default(-1),
   type: z.enum(['non-billing', 'times-billing', 'token-billing']),
-  models: z.array(z.string().trim().min(1).max(255)).min(1),
-  input: z.number().min(0).default(0),
-  output: z.number().min(0).default(0),
+  models: modelList().min(1),
+  /** Points per 1k prompt tokens (token-billing) or per request (times-billing). */
+  input: z.number().min(0).max(MAX_PRICE).default(0),
+  output: z.number().min(0).max(MAX_PRICE).default(0),
   anonymous: z.boolean().default(false),
 });
 

@@ -4,6 +4,7 @@ import type { Redis } from 'ioredis';
 import type { Knex } from 'knex';
 import { z } from 'zod';
 import { errors } from '../errors.js';
+import { fitsAsJson, MAX_INT, MAX_PRICE, modelList, TEXT_BYTES } from '../input-bounds.js';
 import { logger } from '../log.js';
 import { announceInvalidate } from '../pubsub.js';
 import { toMicro } from './subscription-math.js';
@@ -13,9 +14,9 @@ export const planItemSchema = z.object({
   id: z.string().trim().min(1).max(64),
   name: z.string().trim().min(1).max(255),
   icon: z.string().max(1024).default(''),
-  /** Requests per month; -1 unlimited. */
-  value: z.number().int().min(-1),
-  models: z.array(z.string().trim().min(1).max(255)).max(1000).default([]),
+  /** Requests per month; -1 unlimited (plan_usage.used is an INT). */
+  value: z.number().int().min(-1).max(MAX_INT),
+  models: modelList().default([]),
 });
 
 export const planSchema = z
@@ -23,8 +24,13 @@ export const planSchema = z
     level: z.number().int().min(1).max(3),
     name: z.string().trim().min(1).max(255),
     /** Monthly price in points. */
-    price: z.number().min(0).max(1_000_000_000),
-    items: z.array(planItemSchema).max(100).default([]),
+    price: z.number().min(0).max(MAX_PRICE),
+    /** Stored as JSON in plan.items (TEXT). */
+    items: z
+      .array(planItemSchema)
+      .max(100)
+      .refine((items) => fitsAsJson(items), `must be at most ${TEXT_BYTES} bytes as JSON`)
+      .default([]),
   })
   .superRefine((plan, ctx) => {
     // Compared case-insensitively, like the plan_usage key in MySQL.

@@ -1,12 +1,13 @@
 // Site settings: sections with defaults, validated with zod. Stored one row per section in
-// the `setting` table (key = section name, value = JSON); unknown keys are dropped.
+// the `setting` table (key = section name, value = JSON text); unknown keys are dropped.
 import { z } from 'zod';
+import { fitsAsJson, MAX_POINTS, modelList, TEXT_BYTES } from '../input-bounds.js';
 
 export const siteSettings = z.object({
   /** Refuse new registrations. */
   close_register: z.boolean().default(false),
   /** Points credited to a new user. */
-  quota: z.number().min(0).default(0),
+  quota: z.number().min(0).max(MAX_POINTS).default(0),
   /** Whether /v1 relay requests may be paid by a subscription plan (web chat always may). */
   relay_plan: z.boolean().default(false),
   title: z.string().max(255).default('Chat Nio'),
@@ -25,35 +26,39 @@ export const mailSettings = z.object({
 
 export const billingSettings = z.object({
   /** Output tokens assumed for a hold when the request sets no max_tokens. */
-  default_output_tokens: z.number().int().min(1).default(4096),
+  default_output_tokens: z.number().int().min(1).max(1_000_000).default(4096),
   /** Usage records older than this many days are pruned (0 keeps them forever). */
-  record_retention_days: z.number().int().min(0).default(90),
+  record_retention_days: z.number().int().min(0).max(36_500).default(90),
 });
 
 export const cacheSettings = z.object({
   /** Models whose answers are cached (opt-in). */
-  models: z.array(z.string().min(1)).default([]),
-  /** Seconds a cached answer lives. */
-  expire: z.number().int().min(1).default(3600),
+  models: modelList().default([]),
+  /** Seconds a cached answer lives (at most a year). */
+  expire: z.number().int().min(1).max(31_536_000).default(3600),
   /** Answer variants stored per prompt (a random slot is used). */
   size: z.number().int().min(1).max(100).default(1),
 });
 
 export const limitSettings = z.object({
   /** Requests per minute per API key (sliding window); 0 = unlimited. */
-  rpm: z.number().int().min(0).default(100),
+  rpm: z.number().int().min(0).max(1_000_000_000).default(100),
   /** Tokens per minute per API key; 0 = unlimited. */
-  tpm: z.number().int().min(0).default(0),
+  tpm: z.number().int().min(0).max(1_000_000_000).default(0),
   /** Concurrent relay requests per API key; 0 = unlimited. */
-  concurrency: z.number().int().min(0).default(0),
+  concurrency: z.number().int().min(0).max(1_000_000_000).default(0),
 });
 
+/** Each section is one JSON value in `setting.value` (TEXT): refused when it would not fit. */
+const fits = (value: unknown) => fitsAsJson(value);
+const fitsMessage = `must be at most ${TEXT_BYTES} bytes as JSON`;
+
 export const settingsSchema = z.object({
-  site: siteSettings.default(siteSettings.parse({})),
-  mail: mailSettings.default(mailSettings.parse({})),
-  billing: billingSettings.default(billingSettings.parse({})),
-  cache: cacheSettings.default(cacheSettings.parse({})),
-  limits: limitSettings.default(limitSettings.parse({})),
+  site: siteSettings.refine(fits, fitsMessage).default(siteSettings.parse({})),
+  mail: mailSettings.refine(fits, fitsMessage).default(mailSettings.parse({})),
+  billing: billingSettings.refine(fits, fitsMessage).default(billingSettings.parse({})),
+  cache: cacheSettings.refine(fits, fitsMessage).default(cacheSettings.parse({})),
+  limits: limitSettings.refine(fits, fitsMessage).default(limitSettings.parse({})),
 });
 
 export type Settings = z.infer<typeof settingsSchema>;
