@@ -15,6 +15,9 @@ const {
 
 type NativeError = { code?: string; sqlMessage?: string };
 
+/** The `code` of every answer made here: input validation should have refused it first. */
+export const DB_ERROR_CODES = ['invalid_value', 'duplicate', 'invalid_reference', 'in_use'] as const;
+
 /** The column a MySQL/MariaDB data error names: `'col'` or `` `db`.`table`.`col` ``. */
 function columnOf(message: string): string | null {
   return /for column (?:`[^`]*`\.`[^`]*`\.)?[`']([^`']+)[`']/.exec(message)?.[1] ?? null;
