@@ -11,6 +11,8 @@ export interface GatewayErrorInit {
   code?: string | null;
   param?: string | null;
   retryable?: boolean;
+  /** Response headers that belong to this answer (Retry-After, x-ratelimit-*). */
+  headers?: Record<string, string>;
 }
 
 export class GatewayError extends Error {
@@ -19,6 +21,7 @@ export class GatewayError extends Error {
   readonly code: string | null;
   readonly param: string | null;
   readonly retryable: boolean;
+  readonly headers: Record<string, string> | undefined;
 
   constructor(message: string, init: GatewayErrorInit) {
     super(message);
@@ -28,6 +31,7 @@ export class GatewayError extends Error {
     this.code = init.code ?? null;
     this.param = init.param ?? null;
     this.retryable = init.retryable ?? false;
+    this.headers = init.headers;
   }
 
   toBody(): OpenAIErrorBody {

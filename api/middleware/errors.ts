@@ -12,6 +12,7 @@ export function isRelayPath(path: string): boolean {
 }
 
 export function sendError(ctx: Context, error: GatewayError): void {
+  if (error.headers) ctx.set(error.headers);
   // A 503 is a service that will be back: say when to retry (OpenAI clients honour it).
   if (error.status === 503 && !ctx.response.get('retry-after'))
     ctx.set('retry-after', String(OUTAGE_RETRY_AFTER_SECONDS));

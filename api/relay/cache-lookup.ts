@@ -1,12 +1,9 @@
-// The response cache on the api side: for an opted-in model, pick a variant slot and serve a
-// stored answer without any upstream call, billing or plan count (a usage row with source
-// `cache` is written off the response path).
-import type { Context } from 'koa';
-import { cacheSlotKey, readCachedAnswer } from '../../shared/cache/response-cache.js';
+// The response cache on the api side: for an opted-in model, pick a variant slot and read a
+// stored answer; a hit is served without any upstream call, billing or plan count, and a
+// usage row with source `cache` is written off the response path.
+import { type CachedAnswer, cacheSlotKey, readCachedAnswer } from '../../shared/cache/response-cache.js';
 import type { ChatJobData } from '../../shared/queues.js';
 import type { ApiContext } from '../context.js';
-import type { CompletionIdentity } from '../streaming/chat-format.js';
-import { replayAnswer } from '../streaming/replay.js';
 
 /** The slot key for this request, or null when the model is not cached. */
 export function cacheKeyFor(
@@ -19,19 +16,18 @@ export function cacheKeyFor(
   return cacheSlotKey(context.config.REDIS_PREFIX, { ...body, model }, cache.size);
 }
 
-/** Serves a hit and returns true; false on a miss (or when the cache cannot be read). */
-export async function serveFromCache(
-  ctx: Context,
+/** The stored answer for `key` (null on a miss, or when the cache cannot be read). */
+export async function lookUpCachedAnswer(context: ApiContext, key: string): Promise<CachedAnswer | null> {
+  return readCachedAnswer(context.redis, key).catch(() => null);
+}
+
+/** Records a hit: no charge, one usage row with source `cache` (batched, never awaited by the client). */
+export function recordCacheHit(
   context: ApiContext,
-  key: string,
   data: Omit<ChatJobData, 'billing' | 'cache'>,
-  shape: CompletionIdentity,
-  showQuota: boolean,
-): Promise<boolean> {
-  const answer = await readCachedAnswer(context.redis, key).catch(() => null);
-  if (!answer) return false;
-  ctx.set('x-cache', 'hit');
-  replayAnswer(ctx, shape, answer, data.stream, showQuota ? 0 : undefined);
+  answer: CachedAnswer,
+  log: { warn: (object: object, message: string) => void },
+): void {
   const finish = answer.choices[0]?.finish_reason;
   context.settlements
     .submit({
@@ -54,6 +50,5 @@ export async function serveFromCache(
         startedAt: data.enqueuedAt,
       },
     })
-    .catch((error) => ctx.state.log.warn({ err: error }, 'recording a cache hit failed'));
-  return true;
+    .catch((error) => log.warn({ err: error }, 'recording a cache hit failed'));
 }

@@ -1,36 +1,44 @@
 // The OpenAI-compatible relay: POST /v1/chat/completions (stream and non-stream) and
-// GET /v1/models. Handlers validate, check the model is routable, then hand the request
-// to a relay job; they never call an upstream themselves.
+// GET /v1/models. The handler is glue: admit the request, then write its relay session as
+// SSE or one JSON body (or replay a cached answer). It never calls an upstream itself.
 import { Router } from '@koa/router';
-import type { Middleware } from 'koa';
-import { GatewayError } from '../../shared/errors.js';
 import type { Identity } from '../auth/identity-cache.js';
 import type { ApiContext } from '../context.js';
-import { relayLimits } from '../middleware/relay-limits.js';
-import { handleChatCompletion } from '../relay/chat.js';
-
-function requireCaller(): Middleware {
-  return async function requireCallerMiddleware(ctx, next) {
-    if (!ctx.state.identity) {
-      throw new GatewayError('You did not provide an API key. Send it as `Authorization: Bearer sk-...`.', {
-        status: 401,
-        type: 'invalid_request_error',
-        code: 'invalid_api_key',
-      });
-    }
-    await next();
-  };
-}
+import { chatAdmission, missingKey } from '../relay/admission.js';
+import { writeCompletion } from '../streaming/collect.js';
+import { openRelaySession } from '../streaming/relay-session.js';
+import { replayAnswer } from '../streaming/replay.js';
+import { writeSse } from '../streaming/sse.js';
 
 export function relayRoutes(context: ApiContext): Router {
   const router = new Router({ prefix: '/v1' });
+  const admitChat = chatAdmission(context);
 
-  // Limits come before validation: malformed requests count too (see README, Limits).
-  const limits = relayLimits(context);
-  router.post('/chat/completions', requireCaller(), limits, (ctx) => handleChatCompletion(ctx, context));
+  router.post('/chat/completions', async (ctx) => {
+    const log = ctx.state.log;
+    const admission = await admitChat({
+      identity: ctx.state.identity,
+      body: ctx.request.body,
+      requestId: ctx.state.requestId,
+      log,
+    });
+    // The slot is held until the response has ended: finished, failed or abandoned.
+    ctx.res.once('close', admission.release);
+    ctx.set(admission.headers);
+    const { data, shape } = admission;
+    if (admission.cached) {
+      ctx.set('x-cache', 'hit');
+      replayAnswer(ctx, shape, admission.cached, data.stream, admission.showQuota ? 0 : undefined);
+      return;
+    }
+    const session = await openRelaySession(context, data, log);
+    if (data.stream) await writeSse(ctx, context, session, shape);
+    else await writeCompletion(ctx, session, shape);
+  });
 
-  router.get('/models', requireCaller(), async (ctx) => {
-    const identity: Identity = ctx.state.identity;
+  router.get('/models', async (ctx) => {
+    const identity: Identity | null = ctx.state.identity;
+    if (!identity) throw missingKey();
     ctx.body = {
       object: 'list',
       data: context.snapshot

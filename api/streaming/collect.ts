@@ -1,38 +1,24 @@
-// Answers a non-stream chat request: waits for the worker's merged completion (or error)
-// and replies with one chat.completion body. A client that leaves cancels the relay.
+// Answers a non-stream request: loops over the session until its terminal event and replies
+// with one chat.completion body (or the error with its status). A client that leaves cancels.
 import type { Context } from 'koa';
 import { GatewayError } from '../../shared/errors.js';
-import type { ChatJobData } from '../../shared/queues.js';
-import type { RelayEvent } from '../../shared/stream-relay.js';
-import type { ApiContext } from '../context.js';
 import { sendError } from '../middleware/errors.js';
 import { type CompletionIdentity, completionBody } from './chat-format.js';
-import { openRelaySession } from './relay-session.js';
+import type { RelaySession } from './relay-session.js';
 
-export async function collectChat(
-  ctx: Context,
-  context: ApiContext,
-  data: ChatJobData,
-  identity: CompletionIdentity,
-) {
-  let settle!: () => void;
-  const done = new Promise<void>((resolve) => {
-    settle = resolve;
+export async function writeCompletion(ctx: Context, session: RelaySession, identity: CompletionIdentity) {
+  ctx.res.on('close', () => {
+    if (!ctx.res.writableFinished) session.cancel();
   });
-  const onEvent = (event: RelayEvent) => {
+  for await (const event of session) {
     if (event.t === 'completion') {
       ctx.status = 200;
       ctx.body = completionBody(identity, event.choices, event.usage, event.fingerprint, event.quota);
-      settle();
-    } else if (event.t === 'error') {
-      sendError(ctx, GatewayError.fromJSON(event.error));
-      settle();
+      return;
     }
-  };
-  const session = await openRelaySession(context, data, ctx.state.log, onEvent);
-  ctx.res.on('close', () => {
-    if (!ctx.res.writableFinished) session.cancel();
-    settle();
-  });
-  await done;
+    if (event.t === 'error') {
+      sendError(ctx, GatewayError.fromJSON(event.error));
+      return;
+    }
+  }
 }

@@ -1,12 +1,12 @@
-// Streams one relay as Server-Sent Events. Response headers are held until the first
-// event, so a failure before any output answers with its real HTTP status; if the first
-// token is slow, 200 + keep-alive comments start after SSE_KEEPALIVE_AFTER and later
-// failures become error frames. The client closing the connection cancels the relay.
+// Writes one relay session as Server-Sent Events: a loop over its events that waits for the
+// socket to drain (backpressure). Response headers are held until the first event, so a
+// failure before any output answers with its real HTTP status; if the first token is slow,
+// 200 + keep-alive comments start after SSE_KEEPALIVE_AFTER and later failures become error
+// frames. The client closing the connection cancels the session.
+import { once } from 'node:events';
 import { PassThrough } from 'node:stream';
 import type { Context } from 'koa';
 import { GatewayError } from '../../shared/errors.js';
-import type { ChatJobData } from '../../shared/queues.js';
-import type { RelayEvent } from '../../shared/stream-relay.js';
 import type { ApiContext } from '../context.js';
 import { sendError } from '../middleware/errors.js';
 import {
@@ -16,14 +16,14 @@ import {
   KEEPALIVE_FRAME,
   usageFrame,
 } from './chat-format.js';
-import { openRelaySession } from './relay-session.js';
+import type { RelaySession } from './relay-session.js';
 
-export async function streamChat(
+export async function writeSse(
   ctx: Context,
   context: ApiContext,
-  data: ChatJobData,
+  session: RelaySession,
   identity: CompletionIdentity,
-) {
+): Promise<void> {
   const body = new PassThrough();
   let committed = false;
   let fingerprint: string | null | undefined;
@@ -31,7 +31,6 @@ export async function streamChat(
   const headersReady = new Promise<void>((resolve) => {
     releaseHeaders = resolve;
   });
-
   const commit = () => {
     if (committed) return;
     committed = true;
@@ -49,45 +48,56 @@ export async function streamChat(
     commit();
     body.write(KEEPALIVE_FRAME);
   }, context.config.SSE_KEEPALIVE_AFTER * 1000);
-
-  const onEvent = (event: RelayEvent) => {
-    switch (event.t) {
-      case 'hb':
-        if (committed) body.write(KEEPALIVE_FRAME);
-        return;
-      case 'delta':
-        commit();
-        fingerprint = event.fingerprint ?? fingerprint;
-        body.write(chunkFrame(identity, event.choices, event.fingerprint, event.quota));
-        return;
-      case 'usage':
-        if (identity.includeUsage) body.write(usageFrame(identity, event.usage, fingerprint, event.quota));
-        return;
-      case 'end':
-      case 'completion':
-        commit();
-        body.end(DONE_FRAME);
-        return;
-      case 'error': {
-        const error = GatewayError.fromJSON(event.error);
-        if (!committed) {
-          clearTimeout(keepAliveTimer);
-          sendError(ctx, error);
-          releaseHeaders();
-          return;
-        }
-        body.end(`data: ${JSON.stringify(error.toBody())}\n\n`);
-      }
-    }
+  const write = async (frame: string) => {
+    if (!body.write(frame)) await once(body, 'drain');
   };
-
-  const session = await openRelaySession(context, data, ctx.state.log, onEvent).catch((error) => {
-    clearTimeout(keepAliveTimer);
-    throw error;
-  });
   ctx.res.on('close', () => {
     clearTimeout(keepAliveTimer);
     if (!ctx.res.writableFinished) session.cancel();
+    releaseHeaders();
+  });
+
+  const loop = async () => {
+    for await (const event of session) {
+      switch (event.t) {
+        case 'hb':
+          if (committed) await write(KEEPALIVE_FRAME);
+          break;
+        case 'delta':
+          commit();
+          fingerprint = event.fingerprint ?? fingerprint;
+          await write(chunkFrame(identity, event.choices, event.fingerprint, event.quota));
+          break;
+        case 'usage':
+          if (identity.includeUsage) await write(usageFrame(identity, event.usage, fingerprint, event.quota));
+          break;
+        case 'end':
+        case 'completion':
+          commit();
+          body.end(DONE_FRAME);
+          return;
+        case 'error': {
+          const error = GatewayError.fromJSON(event.error);
+          if (!committed) {
+            clearTimeout(keepAliveTimer);
+            sendError(ctx, error);
+            releaseHeaders();
+            return;
+          }
+          body.end(`data: ${JSON.stringify(error.toBody())}\n\n`);
+          return;
+        }
+      }
+    }
+    // The session closed without an end (the client left): nothing more to write.
+    clearTimeout(keepAliveTimer);
+    body.end();
+    releaseHeaders();
+  };
+  loop().catch((error) => {
+    ctx.state.log.error({ err: error }, 'writing the stream failed');
+    session.cancel();
+    body.destroy();
     releaseHeaders();
   });
   await headersReady;

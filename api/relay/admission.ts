@@ -1,0 +1,108 @@
+// Admission of one chat completion, with no transport in it: limits (before validation, so
+// malformed requests count too), validation, routability, price, the response cache, and the
+// hold. The answer is a job to run (or a cached answer to replay) plus the response headers
+// and a release for the concurrency slot; a refusal is a thrown GatewayError.
+import type { Logger } from 'pino';
+import type { CachedAnswer } from '../../shared/cache/response-cache.js';
+import { errors, GatewayError } from '../../shared/errors.js';
+import type { ChatJobData } from '../../shared/queues.js';
+import { chatRequestSchema } from '../../shared/wire/chat.js';
+import type { Identity } from '../auth/identity-cache.js';
+import { assertPriced, parseModelName, reserve } from '../billing/reserve.js';
+import type { ApiContext } from '../context.js';
+import { parseBody } from '../routes/parse.js';
+import { type CompletionIdentity, completionIdentity } from '../streaming/chat-format.js';
+import { cacheKeyFor, lookUpCachedAnswer, recordCacheHit } from './cache-lookup.js';
+import { relayLimiter } from './limits.js';
+import { assertRoutable } from './routable.js';
+
+export interface ChatRequest {
+  identity: Identity | null;
+  body: unknown;
+  requestId: string;
+  log: Logger;
+}
+
+export interface ChatAdmission {
+  data: ChatJobData;
+  /** How answers are shaped for this request (id, model name, usage chunk). */
+  shape: CompletionIdentity;
+  /** Chat Nio's `quota` field on the answer (not for `-official` models). */
+  showQuota: boolean;
+  /** A stored answer to replay instead of running a job (nothing was held). */
+  cached: CachedAnswer | null;
+  headers: Record<string, string>;
+  /** Call when the response has ended: gives the concurrency slot back. */
+  release(): void;
+}
+
+export function missingKey(): GatewayError {
+  return new GatewayError('You did not provide an API key. Send it as `Authorization: Bearer sk-...`.', {
+    status: 401,
+    type: 'invalid_request_error',
+    code: 'invalid_api_key',
+  });
+}
+
+export function chatAdmission(context: ApiContext) {
+  const admitLimits = relayLimiter(context);
+
+  return async function admitChat(request: ChatRequest): Promise<ChatAdmission> {
+    const identity = request.identity;
+    if (!identity) throw missingKey();
+    if (context.draining) throw errors.overloaded();
+    const grant = await admitLimits(identity, request.requestId);
+    try {
+      const body = parseBody(chatRequestSchema, request.body);
+      const { model, showQuota } = parseModelName(body.model);
+      assertRoutable(context.snapshot, model, identity.group);
+      assertPriced(context, identity, model);
+      const base = {
+        requestId: request.requestId,
+        replyTo: context.receiver.channel,
+        caller: {
+          userId: identity.userId,
+          username: identity.username,
+          group: identity.group,
+          isAdmin: identity.isAdmin,
+          apiKeyId: identity.apiKeyId,
+        },
+        model,
+        stream: Boolean(body.stream),
+        body: { ...body, model },
+        enqueuedAt: Date.now(),
+        channelsVersion: context.snapshot.version,
+      };
+      const shape = completionIdentity(
+        request.requestId,
+        body.model,
+        Boolean(body.stream && body.stream_options?.include_usage),
+      );
+      const admitted = { shape, showQuota, headers: grant.headers, release: grant.release };
+      const cacheKey = cacheKeyFor(context, model, base.body);
+      const cached = cacheKey ? await lookUpCachedAnswer(context, cacheKey) : null;
+      if (cached) {
+        recordCacheHit(context, base, cached, request.log);
+        const data: ChatJobData = {
+          ...base,
+          billing: { source: 'cache', rule: null, showQuota },
+          cache: null,
+        };
+        return { ...admitted, data, cached };
+      }
+      const { billing, prompt } = await reserve(context, identity, request.requestId, model, body, showQuota);
+      const data: ChatJobData = {
+        ...base,
+        billing,
+        cache: cacheKey ? { key: cacheKey, expire: context.settings.get().cache.expire } : null,
+        promptTokens: prompt,
+      };
+      return { ...admitted, data, cached: null };
+    } catch (error) {
+      grant.release();
+      if (error instanceof GatewayError && Object.keys(grant.headers).length > 0)
+        throw new GatewayError(error.message, { ...error, headers: { ...grant.headers, ...error.headers } });
+      throw error;
+    }
+  };
+}
