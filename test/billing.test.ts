@@ -86,6 +86,44 @@ describe('billing', function () {
     assert.equal(Math.round((balance.quota + balance.used) * 1e6), 10e6);
   });
 
+  it('caps the output at what the balance covers when the client set no max_tokens, and says so', async () => {
+    const model = uniqueModel('capped');
+    await createChannel(h, { models: [model] });
+    await setCharge(h, { type: 'token-billing', models: [model], input: 1, output: 2 });
+    // The default budget (4,096 tokens at 2 per 1k) would hold ~8.2; the balance is 5.
+    const user = await createPayingUser(5);
+    const response = await chat(h, user.key, { model });
+    const body = (await response.json()) as { quota: number };
+    assert.equal(response.status, 200, JSON.stringify(body));
+    const cap = Number(response.headers.get('x-output-tokens-capped'));
+    assert.ok(cap > 2400 && cap < 4096, `cap ${cap}`);
+    // The hold took what the balance covers, to within one output token.
+    const hold = await db()('quota_hold')
+      .where('request_id', response.headers.get('x-request-id'))
+      .first('amount');
+    assert.ok(Number(hold.amount) <= 5 && Number(hold.amount) > 5 - 0.002, `held ${hold.amount}`);
+    const upstream = h.mock.requests.filter((r) => (r.body as { model?: string })?.model === model).at(-1);
+    assert.ok(upstream, 'the upstream was called');
+    assert.equal((upstream.body as { max_tokens?: number }).max_tokens, cap, 'the cap is sent upstream');
+    const balance = await balanceOf(user.id);
+    assert.equal(
+      Math.round((5 - balance.quota) * 1e6),
+      Math.round(body.quota * 1e6),
+      'charged exactly the answer',
+    );
+
+    // A limit the client chose is never lowered: refused when the balance cannot cover it.
+    const own = await chat(h, user.key, { model, max_tokens: 4096 });
+    assert.equal(own.status, 429);
+    assert.equal(((await own.json()) as { error: { code: string } }).error.code, 'insufficient_quota');
+    // Below the minimum budget (256 tokens) there is nothing to cap to.
+    const poor = await createPayingUser(0.3);
+    const refused = await chat(h, poor.key, { model });
+    assert.equal(refused.status, 429);
+    await refused.text();
+    assert.deepEqual(await balanceOf(poor.id), { quota: 0.3, used: 0 });
+  });
+
   it('settles the exact token cost, reports it as `quota`, and writes one usage row', async () => {
     const model = uniqueModel('tokens');
     await createChannel(h, { models: [model] });

@@ -45,6 +45,8 @@ export interface Reservation {
   held: number;
   /** The prompt's tokens as counted for the hold (bounded work; exact unless huge). */
   prompt: PromptBound;
+  /** The output budget the balance covers when it is below the default one (the client set none). */
+  outputCap: number | null;
 }
 
 export async function reserve(
@@ -60,19 +62,35 @@ export async function reserve(
   // Counted on the request path with bounded work: exact for ordinary prompts, an upper
   // bound (UTF-8 bytes) past EXACT_PROMPT_BUDGET characters.
   const prompt = promptTokenBound(model, body);
-  if (!rule) return { billing: { source: 'free', rule: null, showQuota }, held: 0, prompt };
+  const free = { held: 0, prompt, outputCap: null };
+  if (!rule) return { billing: { source: 'free', rule: null, showQuota }, ...free };
   const price = { type: rule.type, input: rule.input, output: rule.output };
-  if (rule.type === 'non-billing')
-    return { billing: { source: 'free', rule: price, showQuota }, held: 0, prompt };
+  if (rule.type === 'non-billing') return { billing: { source: 'free', rule: price, showQuota }, ...free };
   if (await reservePlan(context, identity, requestId, model)) {
-    return { billing: { source: 'plan', rule: price, showQuota }, held: 0, prompt };
+    return { billing: { source: 'plan', rule: price, showQuota }, ...free };
   }
-  const budget =
-    (body.max_completion_tokens ?? body.max_tokens ?? context.settings.get().billing.default_output_tokens) *
-    (body.n ?? 1);
-  const amount = holdEstimate(price, rule.type === 'token-billing' ? prompt.tokens : 0, budget);
-  if (!(await context.holds.submit({ requestId, userId: identity.userId, amount })))
-    throw insufficientQuota();
+  const settings = context.settings.get().billing;
+  const own = body.max_completion_tokens ?? body.max_tokens ?? null;
+  const tokens = own ?? settings.default_output_tokens;
+  const choices = body.n ?? 1;
+  const promptTokens = rule.type === 'token-billing' ? prompt.tokens : 0;
+  const amount = holdEstimate(price, promptTokens, tokens * choices);
+  // A budget the client chose is never lowered; the default one may shrink to what the balance covers.
+  const shrinkable = own === null && rule.type === 'token-billing' && settings.min_output_tokens < tokens;
+  const grant = await context.holds.submit({
+    requestId,
+    userId: identity.userId,
+    amount,
+    shrink: shrinkable
+      ? {
+          fixed: holdEstimate(price, promptTokens, 0),
+          perToken: (price.output * choices) / 1000,
+          tokens,
+          minTokens: settings.min_output_tokens,
+        }
+      : undefined,
+  });
+  if (!grant) throw insufficientQuota();
   const source: FundingSource = 'balance';
-  return { billing: { source, rule: price, showQuota }, held: amount, prompt };
+  return { billing: { source, rule: price, showQuota }, held: grant.amount, prompt, outputCap: grant.tokens };
 }

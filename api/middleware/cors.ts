@@ -22,6 +22,7 @@ export function corsPolicy(allowOrigins: string): Middleware {
       'x-ratelimit-limit-tokens',
       'x-ratelimit-remaining-tokens',
       'x-ratelimit-reset-tokens',
+      'x-output-tokens-capped',
     ],
     origin(ctx) {
       const origin = ctx.get('origin');

@@ -36,6 +36,14 @@ export interface ChatAdmission {
   release(): void;
 }
 
+/** Names the output budget the balance allowed when it was below the default one. */
+export const OUTPUT_CAP_HEADER = 'x-output-tokens-capped';
+
+/** Reasoning models (o-series, gpt-5) take max_completion_tokens and refuse max_tokens. */
+function outputLimitField(model: string): 'max_tokens' | 'max_completion_tokens' {
+  return /^(o\d|gpt-5)/i.test(model) ? 'max_completion_tokens' : 'max_tokens';
+}
+
 export function missingKey(): GatewayError {
   return new GatewayError('You did not provide an API key. Send it as `Authorization: Bearer sk-...`.', {
     status: 401,
@@ -90,14 +98,27 @@ export function chatAdmission(context: ApiContext) {
         };
         return { ...admitted, data, cached };
       }
-      const { billing, prompt } = await reserve(context, identity, request.requestId, model, body, showQuota);
+      const { billing, prompt, outputCap } = await reserve(
+        context,
+        identity,
+        request.requestId,
+        model,
+        body,
+        showQuota,
+      );
       const data: ChatJobData = {
         ...base,
+        body: outputCap === null ? base.body : { ...base.body, [outputLimitField(model)]: outputCap },
         billing,
         cache: cacheKey ? { key: cacheKey, expire: context.settings.get().cache.expire } : null,
         promptTokens: prompt,
       };
-      return { ...admitted, data, cached: null };
+      // Said in a header: the client did not ask for this limit.
+      const headers =
+        outputCap === null
+          ? admitted.headers
+          : { ...admitted.headers, [OUTPUT_CAP_HEADER]: String(outputCap) };
+      return { ...admitted, headers, data, cached: null };
     } catch (error) {
       grant.release();
       if (error instanceof GatewayError && Object.keys(grant.headers).length > 0)

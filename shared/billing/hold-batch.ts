@@ -1,19 +1,53 @@
 // Balance holds taken a batch per transaction: concurrent requests (often of the same user)
 // share one commit instead of queueing on the user's quota row one commit each. Holds are
 // granted in submission order while the balance covers them; the balance never goes below 0.
+// A request that allows it (no max_tokens of its own) may be granted a smaller output budget.
 import type { Knex } from 'knex';
 import { Batcher } from './batcher.js';
-import { LEDGER_TRANSACTION, takeBalanceHold } from './ledger.js';
+import { LEDGER_TRANSACTION } from './ledger.js';
 import { pointsString, roundPoints } from './pricing.js';
+
+/** How a hold may shrink: `fixed + perToken × tokens`, for at least `minTokens` output tokens. */
+export interface OutputShrink {
+  /** The part that does not depend on the output (the prompt's cost). */
+  fixed: number;
+  /** The cost of one unit of output budget (one token for each of the n choices). */
+  perToken: number;
+  /** The full output budget `amount` was computed for. */
+  tokens: number;
+  /** Below this budget the request is refused instead. */
+  minTokens: number;
+}
 
 export interface HoldRequest {
   requestId: string;
   userId: number;
   amount: number;
+  shrink?: OutputShrink;
 }
 
-/** Grants (true) or refuses (false) each hold, in order, in one transaction. */
-export async function takeHolds(knex: Knex, requests: HoldRequest[]): Promise<boolean[]> {
+export interface HoldGrant {
+  /** The amount held. */
+  amount: number;
+  /** The output budget the hold covers when it was shrunk below the full budget; else null. */
+  tokens: number | null;
+}
+
+/** What a balance can hold for one request: the full amount, a shrunk one, or nothing. */
+export function grantFor(balance: number, request: HoldRequest): HoldGrant | null {
+  const amount = roundPoints(request.amount);
+  if (balance >= amount) return { amount, tokens: null };
+  const shrink = request.shrink;
+  if (!shrink || shrink.perToken <= 0) return null;
+  let tokens = Math.min(Math.floor((balance - shrink.fixed) / shrink.perToken), shrink.tokens);
+  while (tokens >= shrink.minTokens && roundPoints(shrink.fixed + shrink.perToken * tokens) > balance)
+    tokens -= 1;
+  if (tokens < shrink.minTokens) return null;
+  return { amount: roundPoints(shrink.fixed + shrink.perToken * tokens), tokens };
+}
+
+/** Grants (or refuses: null) each hold, in order, in one transaction. */
+export async function takeHolds(knex: Knex, requests: HoldRequest[]): Promise<(HoldGrant | null)[]> {
   return knex.transaction(async (trx) => {
     const users = [...new Set(requests.map((request) => request.userId))].sort((a, b) => a - b);
     const rows = await trx('quota')
@@ -23,39 +57,43 @@ export async function takeHolds(knex: Knex, requests: HoldRequest[]): Promise<bo
       .select('user_id', 'quota');
     const balances = new Map<number, number>(rows.map((row) => [Number(row.user_id), Number(row.quota)]));
     const taken = new Map<number, number>();
-    const granted = requests.map((request) => {
+    const grants = requests.map((request) => {
       const balance = balances.get(request.userId);
-      const amount = roundPoints(request.amount);
-      if (balance === undefined || balance < amount) return false;
-      balances.set(request.userId, roundPoints(balance - amount));
-      taken.set(request.userId, roundPoints((taken.get(request.userId) ?? 0) + amount));
-      return true;
+      if (balance === undefined) return null;
+      const grant = grantFor(balance, request);
+      if (!grant) return null;
+      balances.set(request.userId, roundPoints(balance - grant.amount));
+      taken.set(request.userId, roundPoints((taken.get(request.userId) ?? 0) + grant.amount));
+      return grant;
     });
     for (const [userId, amount] of taken) {
       await trx('quota')
         .where('user_id', userId)
         .update({ quota: trx.raw('?? - ?', ['quota', pointsString(amount)]), updated_at: trx.fn.now() });
     }
-    const holds = requests.filter((_, index) => granted[index]);
+    const holds = requests.flatMap((request, index) => {
+      const grant = grants[index];
+      return grant ? [{ request, grant }] : [];
+    });
     if (holds.length > 0) {
       await trx('quota_hold').insert(
-        holds.map((hold) => ({
-          request_id: hold.requestId,
-          user_id: hold.userId,
+        holds.map(({ request, grant }) => ({
+          request_id: request.requestId,
+          user_id: request.userId,
           source: 'balance',
-          amount: pointsString(hold.amount),
+          amount: pointsString(grant.amount),
         })),
       );
     }
-    return granted;
+    return grants;
   }, LEDGER_TRANSACTION);
 }
 
-export class HoldBatcher extends Batcher<HoldRequest, boolean> {
+export class HoldBatcher extends Batcher<HoldRequest, HoldGrant | null> {
   constructor(knex: Knex, maxBatch = 200) {
     super(
       (requests) => takeHolds(knex, requests),
-      (request) => takeBalanceHold(knex, request.requestId, request.userId, request.amount),
+      async (request) => (await takeHolds(knex, [request]))[0],
       maxBatch,
     );
   }

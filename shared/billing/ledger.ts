@@ -1,7 +1,6 @@
 // The money ledger's holds and shared types: a hold is reserved before a request is enqueued;
 // settlement (shared/billing/settle.ts) moves it from `held` exactly once.
 import type { Knex } from 'knex';
-import { pointsString } from './pricing.js';
 
 /**
  * READ COMMITTED: row locks only, no gap locks, so a settlement that looks up a request
@@ -44,30 +43,6 @@ export interface PlanHold {
   period: string;
   /** Monthly count of the item; -1 is unlimited. */
   limit: number;
-}
-
-/** Reserves `amount` from the balance; false when the balance cannot cover it. */
-export async function takeBalanceHold(
-  knex: Knex,
-  requestId: string,
-  userId: number,
-  amount: number,
-): Promise<boolean> {
-  const points = pointsString(amount);
-  return knex.transaction(async (trx) => {
-    const taken = await trx('quota')
-      .where('user_id', userId)
-      .andWhere('quota', '>=', points)
-      .update({ quota: trx.raw('?? - ?', ['quota', points]), updated_at: trx.fn.now() });
-    if (taken !== 1) return false;
-    await trx('quota_hold').insert({
-      request_id: requestId,
-      user_id: userId,
-      source: 'balance',
-      amount: points,
-    });
-    return true;
-  }, LEDGER_TRANSACTION);
 }
 
 /** Counts one use of a plan item; false when this month's count is used up. */

@@ -27,6 +27,11 @@ export const mailSettings = z.object({
 export const billingSettings = z.object({
   /** Output tokens assumed for a hold when the request sets no max_tokens. */
   default_output_tokens: z.number().int().min(1).max(1_000_000).default(4096),
+  /**
+   * Without max_tokens, a balance short of the default budget still admits the request with
+   * the output capped at what it covers, down to this many tokens (below: insufficient_quota).
+   */
+  min_output_tokens: z.number().int().min(1).max(1_000_000).default(256),
   /** Usage records older than this many days are pruned (0 keeps them forever). */
   record_retention_days: z.number().int().min(0).max(36_500).default(90),
 });
