@@ -35,10 +35,18 @@ export function errorHandler(): Middleware {
         sendError(ctx, errors.notFound(`No route for ${ctx.method} ${ctx.path}`));
     } catch (error) {
       if (error instanceof GatewayError) return sendError(ctx, error);
-      const status = (error as { status?: number }).status;
+      // http-errors use `status`, objection's validation errors `statusCode`.
+      const {
+        status: given,
+        statusCode,
+        expose,
+      } = error as { status?: number; statusCode?: number; expose?: boolean };
+      const status = given ?? statusCode;
       if (status === 413) return sendError(ctx, errors.payloadTooLarge());
       if (status && status >= 400 && status < 500) {
-        return sendError(ctx, errors.invalidRequest((error as Error).message || 'Bad request.'));
+        // Only messages meant for clients are shown; a library's own wording could say too much.
+        const message = expose === true ? (error as Error).message : '';
+        return sendError(ctx, errors.invalidRequest(message || 'Bad request.'));
       }
       if (isOutage(error)) {
         ctx.state.log?.warn({ err: error }, 'dependency unavailable');

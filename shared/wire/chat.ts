@@ -6,36 +6,37 @@ const message = z
   .object({
     role: z.enum(['system', 'developer', 'user', 'assistant', 'tool', 'function']),
     content: z.union([z.string(), z.array(z.looseObject({ type: z.string() })), z.null()]).optional(),
-    name: z.string().optional(),
-    tool_calls: z.array(z.looseObject({})).optional(),
-    tool_call_id: z.string().optional(),
+    name: z.string().max(256).optional(),
+    tool_calls: z.array(z.looseObject({})).max(1024).optional(),
+    tool_call_id: z.string().max(256).optional(),
   })
   .loose();
 
 const tool = z.looseObject({
   type: z.string(),
-  function: z.looseObject({ name: z.string().min(1) }).optional(),
+  function: z.looseObject({ name: z.string().min(1).max(256) }).optional(),
 });
 
 export const chatRequestSchema = z
   .object({
     model: z.string().min(1).max(256),
-    messages: z.array(message).min(1),
+    // Only the body limit bounds content; counts are bounded so no shape costs more than its bytes.
+    messages: z.array(message).min(1).max(100_000),
     stream: z.boolean().nullish(),
     stream_options: z.looseObject({ include_usage: z.boolean().optional() }).nullish(),
     n: z.number().int().min(1).max(128).nullish(),
-    max_tokens: z.number().int().min(1).nullish(),
-    max_completion_tokens: z.number().int().min(1).nullish(),
+    max_tokens: z.number().int().min(1).max(100_000_000).nullish(),
+    max_completion_tokens: z.number().int().min(1).max(100_000_000).nullish(),
     temperature: z.number().min(0).max(2).nullish(),
     top_p: z.number().min(0).max(1).nullish(),
     presence_penalty: z.number().min(-2).max(2).nullish(),
     frequency_penalty: z.number().min(-2).max(2).nullish(),
     seed: z.number().int().nullish(),
-    stop: z.union([z.string(), z.array(z.string()).max(4)]).nullish(),
-    tools: z.array(tool).nullish(),
+    stop: z.union([z.string().max(4096), z.array(z.string().max(4096)).max(4)]).nullish(),
+    tools: z.array(tool).max(1024).nullish(),
     tool_choice: z.union([z.string(), z.looseObject({})]).nullish(),
     response_format: z.looseObject({ type: z.string() }).nullish(),
-    user: z.string().nullish(),
+    user: z.string().max(512).nullish(),
   })
   .loose();
 
