@@ -20,6 +20,7 @@ import { PlanStore } from '../shared/billing/plans.js';
 import { SettingsStore } from '../shared/settings/store.js';
 import { RelayReceiver } from '../shared/stream-relay.js';
 import { IdentityCache } from './auth/identity-cache.js';
+import { BalanceEstimates } from './billing/balance-estimates.js';
 
 export interface ApiContext {
   config: Config;
@@ -39,6 +40,8 @@ export interface ApiContext {
   billingQueue: Queue<BillingJobData>;
   /** Balance holds, a batch per transaction (one commit for many concurrent requests). */
   holds: HoldBatcher;
+  /** The balances this process's holds last saw (lets a clearly covered hold overlap the enqueue). */
+  balances: BalanceEstimates;
   /** Subscription plans (plan table), reloaded on every announced change. */
   plans: PlanStore;
   snapshot: ChannelSnapshot;
@@ -106,9 +109,10 @@ export async function createApiContext(): Promise<ApiContext> {
     settings,
     charges,
     // No gathering delay: the client waits for this commit (batches still form under load).
-    settlements: new SettlementBatcher(knex, 200, 0),
+    settlements: new SettlementBatcher(knex, { gatherMs: 0 }),
     billingQueue,
     holds: new HoldBatcher(knex),
+    balances: new BalanceEstimates(),
     plans,
     snapshot,
     receiver,

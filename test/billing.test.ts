@@ -86,6 +86,33 @@ describe('billing', function () {
     assert.equal(Math.round((balance.quota + balance.used) * 1e6), 10e6);
   });
 
+  it('takes a clearly covered hold while the job is enqueued, and a refused one still ends the request unpaid', async () => {
+    const model = uniqueModel('overlap');
+    await createChannel(h, { models: [model] });
+    await setCharge(h, { type: 'token-billing', models: [model], input: 1, output: 2 });
+    const user = await createPayingUser(100);
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const response = await chat(h, user.key, { model, stream: i === 1 });
+      assert.equal(response.status, 200);
+      await response.text();
+      ids.push(String(response.headers.get('x-request-id')));
+    }
+    const rows = await Promise.all(ids.map(usageRecordOf));
+    const charged = rows.reduce((sum, row) => sum + Math.round(Number(row.cost) * 1e6), 0);
+    assert.equal(Math.round((100 - (await balanceOf(user.id)).quota) * 1e6), charged);
+    // The balance drops behind this process's back: the hint still says "covered", MySQL refuses.
+    await db()('quota').where('user_id', user.id).update({ quota: '0.001000' });
+    for (const stream of [false, true]) {
+      const refused = await chat(h, user.key, { model, stream });
+      assert.equal(refused.status, 429);
+      assert.equal(((await refused.json()) as { error: { code: string } }).error.code, 'insufficient_quota');
+      const id = String(refused.headers.get('x-request-id'));
+      assert.equal(await db()('quota_hold').where('request_id', id).first(), undefined, 'no hold');
+    }
+    assert.equal((await balanceOf(user.id)).quota, 0.001, 'nothing was charged');
+  });
+
   it('caps the output at what the balance covers when the client set no max_tokens, and says so', async () => {
     const model = uniqueModel('capped');
     await createChannel(h, { models: [model] });

@@ -2,7 +2,6 @@
 // nobody) and reserve the money. A request that cannot be covered is refused here, before
 // any upstream call.
 import { type PromptBound, promptTokenBound } from '../../shared/billing/tokens.js';
-import type { FundingSource } from '../../shared/billing/ledger.js';
 import { holdEstimate } from '../../shared/billing/pricing.js';
 import { GatewayError, errors } from '../../shared/errors.js';
 import type { JobBilling } from '../../shared/queues.js';
@@ -47,6 +46,11 @@ export interface Reservation {
   prompt: PromptBound;
   /** The output budget the balance covers when it is below the default one (the client set none). */
   outputCap: number | null;
+  /**
+   * A hold still being taken (the balance is known to cover it): the job may be enqueued at
+   * once, but nothing reaches the client before this resolves; it rejects with the refusal.
+   */
+  pending: Promise<void> | null;
 }
 
 export async function reserve(
@@ -62,7 +66,7 @@ export async function reserve(
   // Counted on the request path with bounded work: exact for ordinary prompts, an upper
   // bound (UTF-8 bytes) past EXACT_PROMPT_BUDGET characters.
   const prompt = promptTokenBound(model, body);
-  const free = { held: 0, prompt, outputCap: null };
+  const free = { held: 0, prompt, outputCap: null, pending: null };
   if (!rule) return { billing: { source: 'free', rule: null, showQuota }, ...free };
   const price = { type: rule.type, input: rule.input, output: rule.output };
   if (rule.type === 'non-billing') return { billing: { source: 'free', rule: price, showQuota }, ...free };
@@ -75,6 +79,18 @@ export async function reserve(
   const choices = body.n ?? 1;
   const promptTokens = rule.type === 'token-billing' ? prompt.tokens : 0;
   const amount = holdEstimate(price, promptTokens, tokens * choices);
+  const billing: JobBilling = { source: 'balance', rule: price, showQuota };
+  const balances = context.balances;
+  // A balance known to cover this twice over: the hold is taken while the job is enqueued.
+  if (balances.covers(identity.userId, amount)) {
+    balances.spend(identity.userId, amount);
+    const pending = context.holds.submit({ requestId, userId: identity.userId, amount }).then((grant) => {
+      balances.record(identity.userId, grant?.balance ?? 0);
+      if (!grant) throw insufficientQuota();
+    });
+    pending.catch(() => balances.forget(identity.userId));
+    return { billing, held: amount, prompt, outputCap: null, pending };
+  }
   // A budget the client chose is never lowered; the default one may shrink to what the balance covers.
   const shrinkable = own === null && rule.type === 'token-billing' && settings.min_output_tokens < tokens;
   const grant = await context.holds.submit({
@@ -90,7 +106,7 @@ export async function reserve(
         }
       : undefined,
   });
+  balances.record(identity.userId, grant?.balance ?? 0);
   if (!grant) throw insufficientQuota();
-  const source: FundingSource = 'balance';
-  return { billing: { source, rule: price, showQuota }, held: grant.amount, prompt, outputCap: grant.tokens };
+  return { billing, held: grant.amount, prompt, outputCap: grant.tokens, pending: null };
 }

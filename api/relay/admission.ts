@@ -34,6 +34,8 @@ export interface ChatAdmission {
   headers: Record<string, string>;
   /** Call when the response has ended: gives the concurrency slot back. */
   release(): void;
+  /** A hold still being taken while the job is enqueued (see Reservation.pending). */
+  hold: Promise<void> | null;
 }
 
 /** Names the output budget the balance allowed when it was below the default one. */
@@ -96,9 +98,9 @@ export function chatAdmission(context: ApiContext) {
           billing: { source: 'cache', rule: null, showQuota },
           cache: null,
         };
-        return { ...admitted, data, cached };
+        return { ...admitted, data, cached, hold: null };
       }
-      const { billing, prompt, outputCap } = await reserve(
+      const { billing, prompt, outputCap, pending } = await reserve(
         context,
         identity,
         request.requestId,
@@ -118,7 +120,7 @@ export function chatAdmission(context: ApiContext) {
         outputCap === null
           ? admitted.headers
           : { ...admitted.headers, [OUTPUT_CAP_HEADER]: String(outputCap) };
-      return { ...admitted, headers, data, cached: null };
+      return { ...admitted, headers, data, cached: null, hold: pending };
     } catch (error) {
       grant.release();
       if (error instanceof GatewayError && Object.keys(grant.headers).length > 0)

@@ -31,7 +31,7 @@ export function relayRoutes(context: ApiContext): Router {
       replayAnswer(ctx, shape, admission.cached, data.stream, admission.showQuota ? 0 : undefined);
       return;
     }
-    const session = await openRelaySession(context, data, log);
+    const session = await openRelaySession(context, data, log, admission.hold);
     if (data.stream) await writeSse(ctx, context, session, shape);
     else await writeCompletion(ctx, session, shape);
   });

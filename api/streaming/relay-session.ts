@@ -9,7 +9,8 @@ import { commitSettlement, settlementFor } from '../../shared/billing/relay-sett
 import type { SettleInput } from '../../shared/billing/ledger.js';
 import { settle } from '../../shared/billing/settle.js';
 import { countTokensYielding } from '../../shared/billing/tokens.js';
-import { errors } from '../../shared/errors.js';
+import { errors, GatewayError } from '../../shared/errors.js';
+import { isOutage } from '../../shared/outage.js';
 import { type ChatJobData, chatJobName, relayJobOptions } from '../../shared/queues.js';
 import { isTerminal, type RelayEvent } from '../../shared/stream-relay.js';
 import type { ChunkChoice } from '../../shared/wire/chat.js';
@@ -44,6 +45,8 @@ export class RelaySession implements AsyncIterable<RelayEvent> {
   private delivered = '';
   private idleTimer: NodeJS.Timeout | undefined;
   private unregister: () => void = () => undefined;
+  /** Resolves once the request's hold is taken (null) or refused (the refusal). */
+  private gate: Promise<GatewayError | null> = Promise.resolve(null);
 
   constructor(
     private readonly context: ApiContext,
@@ -51,8 +54,24 @@ export class RelaySession implements AsyncIterable<RelayEvent> {
     private readonly log: Logger,
   ) {}
 
-  /** Registers, then enqueues (pub/sub has no replay); a failed enqueue releases the hold. */
-  async start(): Promise<void> {
+  /**
+   * Registers, then enqueues (pub/sub has no replay); a failed enqueue releases the hold.
+   * With a hold still being taken, the job runs meanwhile but nothing is handed out, and
+   * nothing settled, before the hold is known; a refused hold ends the request with it.
+   */
+  async start(hold: Promise<void> | null = null): Promise<void> {
+    if (hold) {
+      this.gate = hold.then(
+        () => null,
+        (error) =>
+          error instanceof GatewayError
+            ? error
+            : isOutage(error)
+              ? errors.dependencyUnavailable()
+              : errors.internal(),
+      );
+      this.gate.then((refusal) => refusal && this.refuse(refusal));
+    }
     this.unregister = this.context.receiver.register(this.data.requestId, (event) => this.receive(event));
     this.armIdle();
     try {
@@ -65,19 +84,29 @@ export class RelaySession implements AsyncIterable<RelayEvent> {
       this.end();
       this.closed = true;
       this.log.error({ err: error }, 'enqueue failed');
-      await settle(this.context.knex, {
-        requestId: this.data.requestId,
-        cost: 0,
-        billable: false,
-        record: null,
-      }).catch((releaseError) =>
-        this.log.error({ err: releaseError }, 'releasing the hold of an unqueued request failed'),
-      );
+      if (!(await this.gate)) {
+        const release = { requestId: this.data.requestId, cost: 0, billable: false, record: null };
+        await settle(this.context.knex, release).catch((releaseError) =>
+          this.log.error({ err: releaseError }, 'releasing the hold of an unqueued request failed'),
+        );
+      }
       throw errors.dependencyUnavailable();
     }
   }
 
+  /** The hold was refused after the job started: stop it and answer with the refusal. */
+  private refuse(refusal: GatewayError): void {
+    if (this.ended) return;
+    this.end();
+    this.abandon();
+    this.queue.length = this.head;
+    this.hand({ t: 'error', error: refusal.toJSON() });
+    this.close();
+  }
+
   async *[Symbol.asyncIterator](): AsyncIterator<RelayEvent> {
+    // Nothing reaches the client before its hold is taken.
+    await this.gate;
     for (;;) {
       if (this.head < this.queue.length) {
         const event = this.queue[this.head];
@@ -153,6 +182,14 @@ export class RelaySession implements AsyncIterable<RelayEvent> {
 
   /** Commits the settlement, then hands out the end; if nothing could record it, the end is an error. */
   private async finish(event: RelayEvent, settlement: SettleInput | undefined): Promise<void> {
+    // With its hold refused the request ends with the refusal, and there is nothing to settle.
+    const refusal = await this.gate;
+    if (refusal) {
+      this.queue.length = this.head;
+      this.hand({ t: 'error', error: refusal.toJSON() });
+      this.close();
+      return;
+    }
     if (settlement) {
       try {
         await commitSettlement(this.context, this.data.caller, settlement, this.log);
@@ -223,9 +260,10 @@ export async function openRelaySession(
   context: ApiContext,
   data: ChatJobData,
   log: Logger,
+  hold: Promise<void> | null = null,
 ): Promise<RelaySession> {
   const session = new RelaySession(context, data, log);
-  await session.start();
+  await session.start(hold);
   return session;
 }
 

@@ -1,6 +1,7 @@
-// A write batcher: items submitted while a batch is being written wait for the next one, so
-// batches grow with load and many requests share one MySQL commit. A batch that fails is
-// retried item by item, so one bad item never fails the others.
+// A write batcher: items submitted while batches are being written wait for the next one, so
+// batches grow with load and many requests share one MySQL commit. Up to `lanes` batches are
+// written at once (their transactions lock rows in one global order, so they never deadlock).
+// A batch that fails is retried item by item, so one bad item never fails the others.
 
 interface Pending<I, O> {
   input: I;
@@ -8,28 +9,51 @@ interface Pending<I, O> {
   reject: (error: unknown) => void;
 }
 
+export interface BatcherOptions {
+  maxBatch?: number;
+  /** How long the first item of a batch waits for company (0: one event-loop tick). */
+  gatherMs?: number;
+  /** Batches written concurrently. */
+  lanes?: number;
+}
+
 export class Batcher<I, O> {
   private queue: Pending<I, O>[] = [];
-  private running: Promise<void> | null = null;
+  private running = 0;
+  private idle: (() => void)[] = [];
+  private readonly maxBatch: number;
+  private readonly gatherMs: number;
+  private readonly lanes: number;
 
   constructor(
     private readonly writeBatch: (inputs: I[]) => Promise<O[]>,
     private readonly writeOne: (input: I) => Promise<O>,
-    private readonly maxBatch = 200,
-    /** How long the first item of a batch waits for company (0: one event-loop tick). */
-    private readonly gatherMs = 0,
-  ) {}
+    options: BatcherOptions = {},
+  ) {
+    this.maxBatch = options.maxBatch ?? 200;
+    this.gatherMs = options.gatherMs ?? 0;
+    this.lanes = options.lanes ?? 1;
+  }
 
   submit(input: I): Promise<O> {
     return new Promise((resolve, reject) => {
       this.queue.push({ input, resolve, reject });
-      this.running ??= this.loop();
+      if (this.running < this.lanes) {
+        this.running += 1;
+        this.loop().finally(() => this.laneDone());
+      }
     });
   }
 
   /** Resolves when everything submitted so far is written. */
   async drain(): Promise<void> {
-    while (this.running) await this.running;
+    while (this.running > 0) await new Promise<void>((resolve) => this.idle.push(resolve));
+  }
+
+  private laneDone(): void {
+    this.running -= 1;
+    if (this.running > 0) return;
+    for (const resolve of this.idle.splice(0)) resolve();
   }
 
   private async loop(): Promise<void> {
@@ -45,6 +69,5 @@ export class Batcher<I, O> {
         for (const item of batch) await this.writeOne(item.input).then(item.resolve, item.reject);
       }
     }
-    this.running = null;
   }
 }

@@ -31,10 +31,12 @@ export interface HoldGrant {
   amount: number;
   /** The output budget the hold covers when it was shrunk below the full budget; else null. */
   tokens: number | null;
+  /** The balance left right after this hold (a hint for later requests). */
+  balance: number;
 }
 
 /** What a balance can hold for one request: the full amount, a shrunk one, or nothing. */
-export function grantFor(balance: number, request: HoldRequest): HoldGrant | null {
+export function grantFor(balance: number, request: HoldRequest): Omit<HoldGrant, 'balance'> | null {
   const amount = roundPoints(request.amount);
   if (balance >= amount) return { amount, tokens: null };
   const shrink = request.shrink;
@@ -62,9 +64,10 @@ export async function takeHolds(knex: Knex, requests: HoldRequest[]): Promise<(H
       if (balance === undefined) return null;
       const grant = grantFor(balance, request);
       if (!grant) return null;
-      balances.set(request.userId, roundPoints(balance - grant.amount));
+      const left = roundPoints(balance - grant.amount);
+      balances.set(request.userId, left);
       taken.set(request.userId, roundPoints((taken.get(request.userId) ?? 0) + grant.amount));
-      return grant;
+      return { ...grant, balance: left };
     });
     for (const [userId, amount] of taken) {
       await trx('quota')
@@ -90,11 +93,12 @@ export async function takeHolds(knex: Knex, requests: HoldRequest[]): Promise<(H
 }
 
 export class HoldBatcher extends Batcher<HoldRequest, HoldGrant | null> {
-  constructor(knex: Knex, maxBatch = 200) {
+  /** Holds are on the request path: no gathering delay, a few batches at once under load. */
+  constructor(knex: Knex, lanes = 3) {
     super(
       (requests) => takeHolds(knex, requests),
       async (request) => (await takeHolds(knex, [request]))[0],
-      maxBatch,
+      { lanes },
     );
   }
 }

@@ -101,14 +101,13 @@ export async function settleMany(knex: Knex, inputs: SettleInput[]): Promise<Set
       results.push({ outcome: input.billable ? 'settled' : 'released', charged });
     }
 
-    for (const [userId, delta] of [...deltas].sort(([a], [b]) => a - b)) {
-      await trx('quota')
-        .where('user_id', userId)
-        .update({
-          quota: trx.raw('?? + ?', ['quota', pointsString(delta.back)]),
-          used: trx.raw('?? + ?', ['used', pointsString(delta.used)]),
-          updated_at: trx.fn.now(),
-        });
+    // Every payer's balance in one statement (their rows are locked above, so they exist).
+    const payments = [...deltas].sort(([a], [b]) => a - b);
+    if (payments.length > 0) {
+      await trx.raw(
+        `INSERT INTO \`quota\` (\`user_id\`, \`quota\`, \`used\`) VALUES ${payments.map(() => '(?, ?, ?)').join(', ')} ON DUPLICATE KEY UPDATE \`quota\` = \`quota\` + VALUES(\`quota\`), \`used\` = \`used\` + VALUES(\`used\`), \`updated_at\` = NOW()`,
+        payments.flatMap(([userId, delta]) => [userId, pointsString(delta.back), pointsString(delta.used)]),
+      );
     }
     for (const { hold, count } of [...planBacks.values()]) {
       await trx('plan_usage')
@@ -245,15 +244,14 @@ export async function releaseStaleHolds(
   return released;
 }
 
-/** Settlements written a batch per transaction, one batch at a time. */
+/** Settlements written a batch per transaction, a few batches at once. */
 export class SettlementBatcher extends Batcher<SettleInput, SettleResult> {
-  /** Settlements happen after the client's last byte, so they can wait to share a commit. */
-  constructor(knex: Knex, maxBatch = 200, gatherMs = 20) {
+  /** `gatherMs` lets settlements that end together share a commit (0 where a client waits for it). */
+  constructor(knex: Knex, options: { gatherMs?: number; lanes?: number } = {}) {
     super(
       (inputs) => settleMany(knex, inputs),
       (input) => settle(knex, input),
-      maxBatch,
-      gatherMs,
+      { maxBatch: 200, gatherMs: options.gatherMs ?? 20, lanes: options.lanes ?? 3 },
     );
   }
 }
