@@ -93,12 +93,11 @@ export async function takeHolds(knex: Knex, requests: HoldRequest[]): Promise<(H
 }
 
 export class HoldBatcher extends Batcher<HoldRequest, HoldGrant | null> {
-  /** Holds are on the request path: no gathering delay, a few batches at once under load. */
-  constructor(knex: Knex, lanes = 3) {
+  /** Holds are on the request path: no gathering delay (batches still form under load). */
+  constructor(knex: Knex) {
     super(
       (requests) => takeHolds(knex, requests),
       async (request) => (await takeHolds(knex, [request]))[0],
-      { lanes },
     );
   }
 }

@@ -244,14 +244,14 @@ export async function releaseStaleHolds(
   return released;
 }
 
-/** Settlements written a batch per transaction, a few batches at once. */
+/** Settlements written a batch per transaction, one batch at a time. */
 export class SettlementBatcher extends Batcher<SettleInput, SettleResult> {
   /** `gatherMs` lets settlements that end together share a commit (0 where a client waits for it). */
-  constructor(knex: Knex, options: { gatherMs?: number; lanes?: number } = {}) {
+  constructor(knex: Knex, options: { gatherMs?: number } = {}) {
     super(
       (inputs) => settleMany(knex, inputs),
       (input) => settle(knex, input),
-      { maxBatch: 200, gatherMs: options.gatherMs ?? 20, lanes: options.lanes ?? 3 },
+      { gatherMs: options.gatherMs ?? 20 },
     );
   }
 }
