@@ -1,14 +1,9 @@
 // Objection model for this project's `channel` table: list and object fields are JSON text
 // in MySQL and real arrays/objects in code.
 import { Model } from 'objection';
+import type { ChannelProxy } from '../providers/http.js';
 
-export interface ChannelProxy {
-  proxy: string;
-  /** 0 none, 1 http, 2 https, 3 socks5 (Chat Nio's numbering). */
-  proxy_type: 0 | 1 | 2 | 3;
-  username: string;
-  password: string;
-}
+export type { ChannelProxy };
 
 export class Channel extends Model {
   static tableName = 'channel';

@@ -1,7 +1,14 @@
 // Shared HTTP client for upstream calls (undici): one keep-alive agent per process, and one
 // proxy agent per distinct channel proxy.
 import { Agent, type Dispatcher, ProxyAgent } from 'undici';
-import type { ChannelProxy } from '../models/channel.js';
+
+/** A channel's proxy (Chat Nio's fields): proxy_type 0 none, 1 http, 2 https, 3 socks5. */
+export interface ChannelProxy {
+  proxy: string;
+  proxy_type: 0 | 1 | 2 | 3;
+  username: string;
+  password: string;
+}
 
 let agent: Agent | undefined;
 const proxies = new Map<string, Dispatcher>();
