@@ -4,7 +4,7 @@ import { Queue, type JobsOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { config } from './config.js';
 import { redisKeys } from './redis-keys.js';
-import type { FundingSource, SettleInput } from './billing/ledger.js';
+import type { FundingSource, SettleMessage } from './billing/ledger.js';
 import type { ChargeRule } from './billing/pricing.js';
 import type { ChatRequestBody } from './wire/chat.js';
 
@@ -51,7 +51,7 @@ export interface JobBilling {
 }
 
 /** A settlement that could not be written inline; retried from the billing queue. */
-export type BillingJobData = SettleInput;
+export type BillingJobData = SettleMessage;
 
 export type MaintenanceJobData = { task: 'sweep-holds' } | { task: 'prune-records' };
 

@@ -2,7 +2,7 @@
 // typed, ordered events over Redis pub/sub, one channel per api process, demultiplexed by
 // request id. Events queued in the same tick are batched into one PUBLISH per channel.
 import type { Redis } from 'ioredis';
-import type { SettleInput } from './billing/ledger.js';
+import type { SettleMessage } from './billing/ledger.js';
 import { errors, type SerializedError } from './errors.js';
 import type { PubSub } from './pubsub.js';
 import type { ChunkChoice, CompletionChoice, Usage } from './wire/chat.js';
@@ -25,10 +25,10 @@ export type RelayEvent =
       usage: Usage;
       fingerprint?: string | null;
       quota?: number;
-      settlement?: SettleInput;
+      settlement?: SettleMessage;
     }
-  | { t: 'error'; error: SerializedError; settlement?: SettleInput }
-  | { t: 'end'; reason: EndReason; settlement?: SettleInput }
+  | { t: 'error'; error: SerializedError; settlement?: SettleMessage }
+  | { t: 'end'; reason: EndReason; settlement?: SettleMessage }
   /** Sent while the worker waits on a slow upstream, so the api knows it is alive. */
   | { t: 'hb' };
 

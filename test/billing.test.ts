@@ -2,6 +2,7 @@
 // cancellation, failures, the quota field and the usage records.
 import assert from 'node:assert/strict';
 import { db } from '../shared/db.js';
+import { toMicro } from '../shared/billing/money.js';
 import { settle } from '../shared/billing/settle.js';
 import { createChannel, type Harness, harness, postJson, uniqueModel } from './support/harness.js';
 import { readUntil } from './support/processes.js';
@@ -247,7 +248,9 @@ describe('billing', function () {
     const requestId = String(response.headers.get('x-request-id'));
     const record = await usageRecordOf(requestId);
     const again = await Promise.all(
-      Array.from({ length: 5 }, () => settle(db(), { requestId, cost: 7, billable: true, record: null })),
+      Array.from({ length: 5 }, () =>
+        settle(db(), { requestId, cost: toMicro('7'), billable: true, record: null }),
+      ),
     );
     assert.ok(again.every((result) => result.outcome === 'already'));
     assert.deepEqual(await balanceOf(user.id), { quota: 9, used: 1 });

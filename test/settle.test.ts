@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { takeHolds } from '../shared/billing/hold-batch.js';
 import type { UsageRecordInput } from '../shared/billing/ledger.js';
+import { toMicro } from '../shared/billing/money.js';
 import { SettlementBatcher, settle, settleMany } from '../shared/billing/settle.js';
 import { db } from '../shared/db.js';
 import { harness } from './support/harness.js';
@@ -38,23 +39,23 @@ describe('billing: batched settlement', function () {
     const user = await createPayingUser(10);
     const ids = [randomUUID(), randomUUID(), randomUUID()];
     for (const id of ids)
-      assert.ok((await takeHolds(db(), [{ requestId: id, userId: user.id, amount: 3 }]))[0]);
+      assert.ok((await takeHolds(db(), [{ requestId: id, userId: user.id, amount: toMicro(3) }]))[0]);
     assert.deepEqual(await balanceOf(user.id), { quota: 1, used: 0 });
     const model = `batch-${randomUUID().slice(0, 8)}`;
     const results = await settleMany(db(), [
-      { requestId: ids[0], cost: 2, billable: true, record: record(ids[0], user.id, model) },
-      { requestId: ids[1], cost: 3.5, billable: true, record: record(ids[1], user.id, model) },
-      { requestId: ids[2], cost: 9, billable: true, record: record(ids[2], user.id, model) },
-      { requestId: ids[0], cost: 2, billable: true, record: record(ids[0], user.id, model) },
+      { requestId: ids[0], cost: toMicro('2'), billable: true, record: record(ids[0], user.id, model) },
+      { requestId: ids[1], cost: toMicro('3.5'), billable: true, record: record(ids[1], user.id, model) },
+      { requestId: ids[2], cost: toMicro('9'), billable: true, record: record(ids[2], user.id, model) },
+      { requestId: ids[0], cost: toMicro('2'), billable: true, record: record(ids[0], user.id, model) },
     ]);
     // 10 in all: 2 + 3.5 leave 4.5, so the third may take at most its hold 3 + the rest 1.5.
     assert.deepEqual(
       results.map((r) => [r.outcome, r.charged]),
       [
-        ['settled', 2],
-        ['settled', 3.5],
-        ['settled', 4.5],
-        ['already', 0],
+        ['settled', toMicro('2')],
+        ['settled', toMicro('3.5')],
+        ['settled', toMicro('4.5')],
+        ['already', 0n],
       ],
     );
     assert.deepEqual(await balanceOf(user.id), { quota: 0, used: 10 });
@@ -62,7 +63,7 @@ describe('billing: batched settlement', function () {
     assert.equal(Number(rows), 3);
     const daily = await db()('usage_daily').where({ user_id: user.id, model }).first();
     assert.deepEqual([daily.requests, Number(daily.cost)], [3, 10]);
-    const again = await settle(db(), { requestId: ids[1], cost: 1, billable: true, record: null });
+    const again = await settle(db(), { requestId: ids[1], cost: toMicro('1'), billable: true, record: null });
     assert.equal(again.outcome, 'already');
     assert.deepEqual(await balanceOf(user.id), { quota: 0, used: 10 });
   });
@@ -71,20 +72,25 @@ describe('billing: batched settlement', function () {
     const user = await createPayingUser(5);
     const held = randomUUID();
     const free = randomUUID();
-    assert.ok((await takeHolds(db(), [{ requestId: held, userId: user.id, amount: 5 }]))[0]);
+    assert.ok((await takeHolds(db(), [{ requestId: held, userId: user.id, amount: toMicro(5) }]))[0]);
     const batcher = new SettlementBatcher(db());
     const model = `batch-${randomUUID().slice(0, 8)}`;
     const [released, recorded, duplicate] = await Promise.all([
-      batcher.submit({ requestId: held, cost: 4, billable: false, record: record(held, user.id, model) }),
+      batcher.submit({
+        requestId: held,
+        cost: toMicro('4'),
+        billable: false,
+        record: record(held, user.id, model),
+      }),
       batcher.submit({
         requestId: free,
-        cost: 0,
+        cost: 0n,
         billable: true,
         record: { ...record(free, user.id, model), source: 'free' },
       }),
       batcher.submit({
         requestId: free,
-        cost: 0,
+        cost: 0n,
         billable: true,
         record: { ...record(free, user.id, model), source: 'free' },
       }),
@@ -99,7 +105,7 @@ describe('billing: batched settlement', function () {
     assert.equal(Number(rows), 2);
     const later = await batcher.submit({
       requestId: free,
-      cost: 0,
+      cost: 0n,
       billable: true,
       record: record(free, user.id, model),
     });
@@ -117,10 +123,14 @@ describe('billing: batched holds', function () {
   it('grants holds in order while the balance covers them, in one commit', async () => {
     const user = await createPayingUser(10);
     const other = await createPayingUser(1);
-    const requests = [4, 4, 4, 2, 1].map((amount) => ({ requestId: randomUUID(), userId: user.id, amount }));
+    const requests = [4, 4, 4, 2, 1].map((points) => ({
+      requestId: randomUUID(),
+      userId: user.id,
+      amount: toMicro(points),
+    }));
     const granted = await takeHolds(db(), [
       ...requests,
-      { requestId: randomUUID(), userId: other.id, amount: 2 },
+      { requestId: randomUUID(), userId: other.id, amount: toMicro(2) },
     ]);
     assert.deepEqual(
       granted.map((grant) => grant !== null),

@@ -2,7 +2,8 @@
 // nobody) and reserve the money. A request that cannot be covered is refused here, before
 // any upstream call.
 import { type PromptBound, promptTokenBound } from '../../shared/billing/tokens.js';
-import { holdEstimate } from '../../shared/billing/pricing.js';
+import type { Micros } from '../../shared/billing/money.js';
+import { holdEstimate, outputMicrosPer1k } from '../../shared/billing/pricing.js';
 import { GatewayError, errors } from '../../shared/errors.js';
 import type { JobBilling } from '../../shared/queues.js';
 import type { ChatRequestBody } from '../../shared/wire/chat.js';
@@ -41,7 +42,7 @@ export function assertPriced(context: ApiContext, identity: Identity, model: str
 export interface Reservation {
   billing: JobBilling;
   /** The amount held from the balance (0 for plan and free requests). */
-  held: number;
+  held: Micros;
   /** The prompt's tokens as counted for the hold (bounded work; exact unless huge). */
   prompt: PromptBound;
   /** The output budget the balance covers when it is below the default one (the client set none). */
@@ -66,7 +67,7 @@ export async function reserve(
   // Counted on the request path with bounded work: exact for ordinary prompts, an upper
   // bound (UTF-8 bytes) past EXACT_PROMPT_BUDGET characters.
   const prompt = promptTokenBound(model, body);
-  const free = { held: 0, prompt, outputCap: null, pending: null };
+  const free = { held: 0n, prompt, outputCap: null, pending: null };
   if (!rule) return { billing: { source: 'free', rule: null, showQuota }, ...free };
   const price = { type: rule.type, input: rule.input, output: rule.output };
   if (rule.type === 'non-billing') return { billing: { source: 'free', rule: price, showQuota }, ...free };
@@ -85,7 +86,7 @@ export async function reserve(
   if (balances.covers(identity.userId, amount)) {
     balances.spend(identity.userId, amount);
     const pending = context.holds.submit({ requestId, userId: identity.userId, amount }).then((grant) => {
-      balances.record(identity.userId, grant?.balance ?? 0);
+      balances.record(identity.userId, grant?.balance ?? 0n);
       if (!grant) throw insufficientQuota();
     });
     pending.catch(() => balances.forget(identity.userId));
@@ -100,13 +101,13 @@ export async function reserve(
     shrink: shrinkable
       ? {
           fixed: holdEstimate(price, promptTokens, 0),
-          perToken: (price.output * choices) / 1000,
+          per1k: outputMicrosPer1k(price) * BigInt(choices),
           tokens,
           minTokens: settings.min_output_tokens,
         }
       : undefined,
   });
-  balances.record(identity.userId, grant?.balance ?? 0);
+  balances.record(identity.userId, grant?.balance ?? 0n);
   if (!grant) throw insufficientQuota();
   return { billing, held: grant.amount, prompt, outputCap: grant.tokens, pending: null };
 }

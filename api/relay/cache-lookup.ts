@@ -32,7 +32,7 @@ export function recordCacheHit(
   context.settlements
     .submit({
       requestId: data.requestId,
-      cost: 0,
+      cost: 0n,
       billable: true,
       record: {
         requestId: data.requestId,

@@ -6,7 +6,7 @@
 // one for what was handed out.
 import type { Logger } from 'pino';
 import { commitSettlement, settlementFor } from '../../shared/billing/relay-settlement.js';
-import type { SettleInput } from '../../shared/billing/ledger.js';
+import { fromSettleMessage, releaseOf, type SettleInput } from '../../shared/billing/ledger.js';
 import { settle } from '../../shared/billing/settle.js';
 import { countTokensYielding } from '../../shared/billing/tokens.js';
 import { errors, GatewayError } from '../../shared/errors.js';
@@ -85,8 +85,7 @@ export class RelaySession implements AsyncIterable<RelayEvent> {
       this.closed = true;
       this.log.error({ err: error }, 'enqueue failed');
       if (!(await this.gate)) {
-        const release = { requestId: this.data.requestId, cost: 0, billable: false, record: null };
-        await settle(this.context.knex, release).catch((releaseError) =>
+        await settle(this.context.knex, releaseOf(this.data.requestId)).catch((releaseError) =>
           this.log.error({ err: releaseError }, 'releasing the hold of an unqueued request failed'),
         );
       }
@@ -175,7 +174,7 @@ export class RelaySession implements AsyncIterable<RelayEvent> {
     // A relay error (a lost sequence) carries no settlement: settle as a lost worker.
     if (event.t === 'error' && !event.settlement) this.settleLost();
     else
-      this.finish(event, event.settlement).catch((error) =>
+      this.finish(event, event.settlement && fromSettleMessage(event.settlement)).catch((error) =>
         this.log.error({ err: error }, 'finishing a relay failed'),
       );
   }

@@ -5,14 +5,14 @@
 import type { Knex } from 'knex';
 import { Batcher } from './batcher.js';
 import { LEDGER_TRANSACTION } from './ledger.js';
-import { pointsString, roundPoints } from './pricing.js';
+import { divideRounded, formatMicro, type Micros, toMicro } from './money.js';
 
-/** How a hold may shrink: `fixed + perToken × tokens`, for at least `minTokens` output tokens. */
+/** How a hold may shrink: `fixed + per1k × tokens / 1000`, for at least `minTokens` output tokens. */
 export interface OutputShrink {
   /** The part that does not depend on the output (the prompt's cost). */
-  fixed: number;
-  /** The cost of one unit of output budget (one token for each of the n choices). */
-  perToken: number;
+  fixed: Micros;
+  /** The cost of 1,000 units of output budget (a token for each of the n choices). */
+  per1k: Micros;
   /** The full output budget `amount` was computed for. */
   tokens: number;
   /** Below this budget the request is refused instead. */
@@ -22,30 +22,32 @@ export interface OutputShrink {
 export interface HoldRequest {
   requestId: string;
   userId: number;
-  amount: number;
+  amount: Micros;
   shrink?: OutputShrink;
 }
 
 export interface HoldGrant {
   /** The amount held. */
-  amount: number;
+  amount: Micros;
   /** The output budget the hold covers when it was shrunk below the full budget; else null. */
   tokens: number | null;
   /** The balance left right after this hold (a hint for later requests). */
-  balance: number;
+  balance: Micros;
 }
 
+const shrunkAmount = (shrink: OutputShrink, tokens: number): Micros =>
+  shrink.fixed + divideRounded(shrink.per1k * BigInt(tokens), 1000n);
+
 /** What a balance can hold for one request: the full amount, a shrunk one, or nothing. */
-export function grantFor(balance: number, request: HoldRequest): Omit<HoldGrant, 'balance'> | null {
-  const amount = roundPoints(request.amount);
-  if (balance >= amount) return { amount, tokens: null };
+export function grantFor(balance: Micros, request: HoldRequest): Omit<HoldGrant, 'balance'> | null {
+  if (balance >= request.amount) return { amount: request.amount, tokens: null };
   const shrink = request.shrink;
-  if (!shrink || shrink.perToken <= 0) return null;
-  let tokens = Math.min(Math.floor((balance - shrink.fixed) / shrink.perToken), shrink.tokens);
-  while (tokens >= shrink.minTokens && roundPoints(shrink.fixed + shrink.perToken * tokens) > balance)
-    tokens -= 1;
+  if (!shrink || shrink.per1k <= 0n || balance < shrink.fixed) return null;
+  const affordable = Number(((balance - shrink.fixed) * 1000n) / shrink.per1k);
+  let tokens = Math.min(affordable, shrink.tokens);
+  while (tokens >= shrink.minTokens && shrunkAmount(shrink, tokens) > balance) tokens -= 1;
   if (tokens < shrink.minTokens) return null;
-  return { amount: roundPoints(shrink.fixed + shrink.perToken * tokens), tokens };
+  return { amount: shrunkAmount(shrink, tokens), tokens };
 }
 
 /** Grants (or refuses: null) each hold, in order, in one transaction. */
@@ -57,22 +59,22 @@ export async function takeHolds(knex: Knex, requests: HoldRequest[]): Promise<(H
       .orderBy('user_id')
       .forUpdate()
       .select('user_id', 'quota');
-    const balances = new Map<number, number>(rows.map((row) => [Number(row.user_id), Number(row.quota)]));
-    const taken = new Map<number, number>();
+    const balances = new Map<number, Micros>(rows.map((row) => [Number(row.user_id), toMicro(row.quota)]));
+    const taken = new Map<number, Micros>();
     const grants = requests.map((request) => {
       const balance = balances.get(request.userId);
       if (balance === undefined) return null;
       const grant = grantFor(balance, request);
       if (!grant) return null;
-      const left = roundPoints(balance - grant.amount);
+      const left = balance - grant.amount;
       balances.set(request.userId, left);
-      taken.set(request.userId, roundPoints((taken.get(request.userId) ?? 0) + grant.amount));
+      taken.set(request.userId, (taken.get(request.userId) ?? 0n) + grant.amount);
       return { ...grant, balance: left };
     });
     for (const [userId, amount] of taken) {
       await trx('quota')
         .where('user_id', userId)
-        .update({ quota: trx.raw('?? - ?', ['quota', pointsString(amount)]), updated_at: trx.fn.now() });
+        .update({ quota: trx.raw('?? - ?', ['quota', formatMicro(amount)]), updated_at: trx.fn.now() });
     }
     const holds = requests.flatMap((request, index) => {
       const grant = grants[index];
@@ -84,7 +86,7 @@ export async function takeHolds(knex: Knex, requests: HoldRequest[]): Promise<(H
           request_id: request.requestId,
           user_id: request.userId,
           source: 'balance',
-          amount: pointsString(grant.amount),
+          amount: formatMicro(grant.amount),
         })),
       );
     }

@@ -1,6 +1,7 @@
 // The money ledger's holds and shared types: a hold is reserved before a request is enqueued;
 // settlement (shared/billing/settle.ts) moves it from `held` exactly once.
 import type { Knex } from 'knex';
+import { formatMicro, type Micros, toMicro } from './money.js';
 
 /**
  * READ COMMITTED: row locks only, no gap locks, so a settlement that looks up a request
@@ -79,12 +80,28 @@ export async function takePlanHold(
 
 export interface SettleInput {
   requestId: string;
-  /** The exact cost of what was produced (0 when nothing was). */
-  cost: number;
+  /** The exact cost of what was produced (0 when nothing was), micro-points. */
+  cost: Micros;
   /** Output reached the client: the request is paid (a plan count is kept). */
   billable: boolean;
   /** The usage row to write; null for a sweeper release (the request never reported back). */
   record: UsageRecordInput | null;
+}
+
+/** A settlement as JSON carries it (job data, relay events): the cost as a decimal string. */
+export type SettleMessage = Omit<SettleInput, 'cost'> & { cost: string };
+
+export function toSettleMessage(input: SettleInput): SettleMessage {
+  return { ...input, cost: formatMicro(input.cost) };
+}
+
+export function fromSettleMessage(message: SettleMessage): SettleInput {
+  return { ...message, cost: toMicro(message.cost) };
+}
+
+/** Nothing was produced or nobody listened: the hold goes back, no row is written. */
+export function releaseOf(requestId: string): SettleInput {
+  return { requestId, cost: 0n, billable: false, record: null };
 }
 
 export type SettleOutcome = 'settled' | 'released' | 'already' | 'recorded';

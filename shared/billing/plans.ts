@@ -7,7 +7,7 @@ import { errors } from '../errors.js';
 import { fitsAsJson, MAX_INT, MAX_PRICE, modelList, TEXT_BYTES } from '../input-bounds.js';
 import { logger } from '../log.js';
 import { announceInvalidate } from '../pubsub.js';
-import { toMicro } from './subscription-math.js';
+import { toMicro } from './money.js';
 
 export const planItemSchema = z.object({
   /** Key of the usage counter (plan_usage.item_id). */

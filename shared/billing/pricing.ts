@@ -1,6 +1,7 @@
-// Billing math (CHATNIO-API.md section 9): points with 6 decimals. token-billing charges
-// `input` per 1k prompt tokens and `output` per 1k completion tokens; times-billing charges
-// `output` per request; non-billing is free.
+// Billing math (CHATNIO-API.md section 9) in micro-points. token-billing charges `input` per
+// 1k prompt tokens and `output` per 1k completion tokens; times-billing charges `output` per
+// request; non-billing is free. Prices are points (numbers, as admins set them).
+import { divideRounded, type Micros, toMicro } from './money.js';
 
 export type ChargeType = 'non-billing' | 'times-billing' | 'token-billing';
 
@@ -13,33 +14,25 @@ export interface ChargeRule {
   anonymous: boolean;
 }
 
-/** Rounds to the 6 decimals MySQL keeps (DECIMAL(24,6)), as a number. */
-export function roundPoints(value: number): number {
-  return Math.round(value * 1e6) / 1e6;
-}
+export type Price = Pick<ChargeRule, 'type' | 'input' | 'output'>;
 
-/** A DECIMAL-safe string for SQL parameters. */
-export function pointsString(value: number): string {
-  return roundPoints(value).toFixed(6);
-}
-
-export function costOf(
-  rule: Pick<ChargeRule, 'type' | 'input' | 'output'>,
-  promptTokens: number,
-  completionTokens: number,
-): number {
-  if (rule.type === 'times-billing') return roundPoints(rule.output);
+export function costOf(rule: Price, promptTokens: number, completionTokens: number): Micros {
+  if (rule.type === 'times-billing') return toMicro(rule.output);
   if (rule.type === 'token-billing') {
-    return roundPoints((rule.input * promptTokens + rule.output * completionTokens) / 1000);
+    return divideRounded(
+      toMicro(rule.input) * BigInt(promptTokens) + toMicro(rule.output) * BigInt(completionTokens),
+      1000n,
+    );
   }
-  return 0;
+  return 0n;
 }
 
 /** What to reserve before a request: the prompt as counted plus the whole output budget. */
-export function holdEstimate(
-  rule: Pick<ChargeRule, 'type' | 'input' | 'output'>,
-  promptTokens: number,
-  outputBudget: number,
-): number {
+export function holdEstimate(rule: Price, promptTokens: number, outputBudget: number): Micros {
   return costOf(rule, promptTokens, outputBudget);
+}
+
+/** The output price in micro-points per 1,000 tokens (for holds that shrink their budget). */
+export function outputMicrosPer1k(rule: Price): Micros {
+  return rule.type === 'token-billing' ? toMicro(rule.output) : 0n;
 }

@@ -9,7 +9,8 @@ import { limitSubject, recordRelayTokens } from '../limits/relay-admission.js';
 import type { BillingJobData, ChatJobData } from '../queues.js';
 import type { RedisKeys } from '../redis-keys.js';
 import type { Usage } from '../wire/chat.js';
-import type { EndReason, SettleInput } from './ledger.js';
+import { type EndReason, type SettleInput, toSettleMessage } from './ledger.js';
+import type { Micros } from './money.js';
 import { costOf } from './pricing.js';
 import type { SettlementBatcher } from './settle.js';
 
@@ -23,13 +24,13 @@ export interface RelayOutcome {
   ttftMs: number | null;
 }
 
-export function relayCost(data: Pick<ChatJobData, 'billing'>, usage: Usage): number {
+export function relayCost(data: Pick<ChatJobData, 'billing'>, usage: Usage): Micros {
   const rule = data.billing.rule;
-  return rule ? costOf(rule, usage.prompt_tokens, usage.completion_tokens) : 0;
+  return rule ? costOf(rule, usage.prompt_tokens, usage.completion_tokens) : 0n;
 }
 
 export function settlementFor(data: ChatJobData, outcome: RelayOutcome): SettleInput {
-  const cost = outcome.billable ? relayCost(data, outcome.usage) : 0;
+  const cost = outcome.billable ? relayCost(data, outcome.usage) : 0n;
   return {
     requestId: data.requestId,
     cost,
@@ -87,7 +88,7 @@ export function settleJobOptions(requestId: string, delayMs = 0) {
 export async function queueSettlement(sink: SettlementSink, input: SettleInput, delayMs = 0): Promise<void> {
   await sink.billingQueue.add(
     `settle ${input.record?.model ?? ''}`.trim(),
-    input,
+    toSettleMessage(input),
     settleJobOptions(input.requestId, delayMs),
   );
 }

@@ -4,12 +4,12 @@
 import type { Knex } from 'knex';
 import { Batcher } from './batcher.js';
 import type { SettleInput, SettleOutcome, UsageRecordInput } from './ledger.js';
-import { LEDGER_TRANSACTION } from './ledger.js';
-import { pointsString, roundPoints } from './pricing.js';
+import { LEDGER_TRANSACTION, releaseOf } from './ledger.js';
+import { formatMicro, type Micros, maxMicro, minMicro, toMicro } from './money.js';
 
 export interface SettleResult {
   outcome: SettleOutcome;
-  charged: number;
+  charged: Micros;
 }
 
 interface HoldRow {
@@ -40,14 +40,14 @@ export async function settleMany(knex: Knex, inputs: SettleInput[]): Promise<Set
     const payers = unique(
       holds.filter((h) => h.state === 'held' && h.source === 'balance').map((h) => h.user_id),
     );
-    const balances = new Map<number, number>();
+    const balances = new Map<number, Micros>();
     if (payers.length > 0) {
       const rows = await trx('quota')
         .whereIn('user_id', payers)
         .orderBy('user_id')
         .forUpdate()
         .select('user_id', 'quota');
-      for (const row of rows) balances.set(Number(row.user_id), Number(row.quota));
+      for (const row of rows) balances.set(Number(row.user_id), toMicro(row.quota));
     }
     const holdless = inputs
       .filter((input) => !holdById.has(input.requestId) && input.record)
@@ -62,30 +62,30 @@ export async function settleMany(knex: Knex, inputs: SettleInput[]): Promise<Set
 
     const results: SettleResult[] = [];
     const seen = new Set<string>();
-    const deltas = new Map<number, { back: number; used: number }>();
+    const deltas = new Map<number, { back: Micros; used: Micros }>();
     const planBacks = new Map<string, { hold: HoldRow; count: number }>();
-    const ended: (HoldRow & { newState: string; newCharged: number })[] = [];
-    const records: { record: UsageRecordInput; cost: number }[] = [];
+    const ended: (HoldRow & { newState: string; newCharged: Micros })[] = [];
+    const records: { record: UsageRecordInput; cost: Micros }[] = [];
     for (const input of inputs) {
       const hold = holdById.get(input.requestId);
       if (seen.has(input.requestId) || (hold && hold.state !== 'held')) {
-        results.push({ outcome: 'already', charged: Number(hold?.charged ?? 0) });
+        results.push({ outcome: 'already', charged: toMicro(hold?.charged ?? '0') });
         continue;
       }
       seen.add(input.requestId);
       if (!hold) {
         const fresh = input.record && !recorded.has(input.requestId);
-        if (fresh && input.record) records.push({ record: input.record, cost: 0 });
-        results.push({ outcome: input.record && !fresh ? 'already' : 'recorded', charged: 0 });
+        if (fresh && input.record) records.push({ record: input.record, cost: 0n });
+        results.push({ outcome: input.record && !fresh ? 'already' : 'recorded', charged: 0n });
         continue;
       }
-      let charged = 0;
+      let charged = 0n;
       if (hold.source === 'balance') {
-        const amount = Number(hold.amount);
-        const balance = balances.get(hold.user_id) ?? 0;
-        charged = input.billable ? roundPoints(Math.min(Math.max(input.cost, 0), amount + balance)) : 0;
-        balances.set(hold.user_id, roundPoints(balance + amount - charged));
-        const delta = deltas.get(hold.user_id) ?? { back: 0, used: 0 };
+        const amount = toMicro(hold.amount);
+        const balance = balances.get(hold.user_id) ?? 0n;
+        charged = input.billable ? minMicro(maxMicro(input.cost, 0n), amount + balance) : 0n;
+        balances.set(hold.user_id, balance + amount - charged);
+        const delta = deltas.get(hold.user_id) ?? { back: 0n, used: 0n };
         delta.back += amount - charged;
         delta.used += charged;
         deltas.set(hold.user_id, delta);
@@ -106,7 +106,7 @@ export async function settleMany(knex: Knex, inputs: SettleInput[]): Promise<Set
     if (payments.length > 0) {
       await trx.raw(
         `INSERT INTO \`quota\` (\`user_id\`, \`quota\`, \`used\`) VALUES ${payments.map(() => '(?, ?, ?)').join(', ')} ON DUPLICATE KEY UPDATE \`quota\` = \`quota\` + VALUES(\`quota\`), \`used\` = \`used\` + VALUES(\`used\`), \`updated_at\` = NOW()`,
-        payments.flatMap(([userId, delta]) => [userId, pointsString(delta.back), pointsString(delta.used)]),
+        payments.flatMap(([userId, delta]) => [userId, formatMicro(delta.back), formatMicro(delta.used)]),
       );
     }
     for (const { hold, count } of [...planBacks.values()]) {
@@ -122,7 +122,7 @@ export async function settleMany(knex: Knex, inputs: SettleInput[]): Promise<Set
 
 async function endHolds(
   trx: Knex.Transaction,
-  ended: (HoldRow & { newState: string; newCharged: number })[],
+  ended: (HoldRow & { newState: string; newCharged: Micros })[],
 ) {
   if (ended.length === 0) return;
   const values = ended.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?, NOW(3))').join(', ');
@@ -134,7 +134,7 @@ async function endHolds(
     hold.plan_item,
     hold.plan_period,
     hold.newState,
-    pointsString(hold.newCharged),
+    formatMicro(hold.newCharged),
     hold.created_at,
   ]);
   await trx.raw(
@@ -143,7 +143,7 @@ async function endHolds(
   );
 }
 
-async function insertRecords(trx: Knex.Transaction, records: { record: UsageRecordInput; cost: number }[]) {
+async function insertRecords(trx: Knex.Transaction, records: { record: UsageRecordInput; cost: Micros }[]) {
   if (records.length === 0) return;
   const values = records
     .map(() => '(?, FROM_UNIXTIME(? / 1000), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)')
@@ -158,7 +158,7 @@ async function insertRecords(trx: Knex.Transaction, records: { record: UsageReco
     record.channelId,
     record.promptTokens,
     record.completionTokens,
-    pointsString(cost),
+    formatMicro(cost),
     record.source,
     record.endReason,
     record.latencyMs,
@@ -178,7 +178,7 @@ async function insertRecords(trx: Knex.Transaction, records: { record: UsageReco
       failures: number;
       prompt: number;
       completion: number;
-      cost: number;
+      cost: Micros;
     }
   >();
   for (const { record, cost } of records) {
@@ -192,7 +192,7 @@ async function insertRecords(trx: Knex.Transaction, records: { record: UsageReco
       failures: 0,
       prompt: 0,
       completion: 0,
-      cost: 0,
+      cost: 0n,
     };
     entry.requests += 1;
     entry.failures += FAILED_REASONS.has(record.endReason) ? 1 : 0;
@@ -212,7 +212,7 @@ async function insertRecords(trx: Knex.Transaction, records: { record: UsageReco
       row.failures,
       row.prompt,
       row.completion,
-      pointsString(row.cost),
+      formatMicro(row.cost),
     ]),
   );
 }
@@ -238,7 +238,7 @@ export async function releaseStaleHolds(
   let released = 0;
   for (const { request_id: requestId } of stale) {
     if (await isRunning(requestId)) continue;
-    const result = await settle(knex, { requestId, cost: 0, billable: false, record: null });
+    const result = await settle(knex, releaseOf(requestId));
     if (result.outcome === 'released') released += 1;
   }
   return released;

@@ -3,11 +3,11 @@
 // guarded UPDATE and writes the subscription in the same transaction.
 import type { Knex } from 'knex';
 import type { PlanStore } from './plans.js';
+import { formatMicro } from './money.js';
 import { retryOnDeadlock } from './retry.js';
 import {
   currentPeriodStart,
   daysUntil,
-  formatMicro,
   isActive,
   nextPeriodStart,
   type PurchaseKind,

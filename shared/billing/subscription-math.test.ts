@@ -7,7 +7,6 @@ import {
   DAY_MS,
   daysUntil,
   discountPercent,
-  formatMicro,
   nextPeriodStart,
   periodDate,
   planPurchase,
@@ -15,10 +14,10 @@ import {
   stretchRemaining,
   subscriptionAnchor,
   subscriptionPrice,
-  toMicro,
   upgradeCost,
   usagePeriod,
 } from './subscription-math.js';
+import { formatMicro, toMicro } from './money.js';
 
 const utc = (text: string) => new Date(`${text}Z`);
 const points = (micro: bigint) => formatMicro(micro);

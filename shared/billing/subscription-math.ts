@@ -1,29 +1,10 @@
 // Subscription arithmetic after Chat Nio, as pure functions: money in integer micro-points
 // (BigInt), time in UTC milliseconds, calendar months in UTC. No I/O.
 
-export const MICRO_PER_POINT = 1_000_000n;
 export const DAY_MS = 86_400_000;
 /** Remaining time is valued in 30-day months (Chat Nio: days × monthly price / 30). */
 export const PRORATION_MONTH_MS = 30 * DAY_MS;
 export const MAX_MONTHS = 999;
-
-/** An exact decimal (string, or a number with at most 6 decimals) as micro-points; rounds half up. */
-export function toMicro(value: string | number): bigint {
-  const text = typeof value === 'number' ? value.toFixed(6) : value.trim();
-  const match = /^(-?)(\d+)(?:\.(\d*))?$/.exec(text);
-  if (!match) throw new Error(`not a decimal number: ${value}`);
-  const digits = (match[3] ?? '').padEnd(7, '0');
-  let micro = BigInt(match[2]) * MICRO_PER_POINT + BigInt(digits.slice(0, 6));
-  if (Number(digits[6]) >= 5) micro += 1n;
-  return match[1] === '-' ? -micro : micro;
-}
-
-/** Micro-points as a decimal string with 6 places, e.g. 1500000n -> '1.500000'. */
-export function formatMicro(micro: bigint): string {
-  const sign = micro < 0n ? '-' : '';
-  const abs = micro < 0n ? -micro : micro;
-  return `${sign}${abs / MICRO_PER_POINT}.${(abs % MICRO_PER_POINT).toString().padStart(6, '0')}`;
-}
 
 function ceilDiv(a: bigint, b: bigint): bigint {
   return a <= 0n ? 0n : (a + b - 1n) / b;

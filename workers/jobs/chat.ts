@@ -4,7 +4,8 @@
 // the job commits it itself only when no api process listens any more.
 import type { Job } from 'bullmq';
 import type { Knex } from 'knex';
-import type { EndReason, SettleInput } from '../../shared/billing/ledger.js';
+import { type EndReason, releaseOf, type SettleInput, toSettleMessage } from '../../shared/billing/ledger.js';
+import { microToPoints } from '../../shared/billing/money.js';
 import {
   queueSettlement,
   type RelayOutcome,
@@ -68,10 +69,8 @@ function failureReason(error: GatewayError): EndReason {
  * restart settles first (after its idle timeout), so the queued one then changes nothing.
  */
 async function endRequest(deps: ChatJobDeps, data: ChatJobData, event: RelayEvent, settlement: SettleInput) {
-  const receivers = await deps.publishTerminal(data.replyTo, data.requestId, {
-    ...event,
-    settlement,
-  } as RelayEvent);
+  const terminal = { ...event, settlement: toSettleMessage(settlement) } as RelayEvent;
+  const receivers = await deps.publishTerminal(data.replyTo, data.requestId, terminal);
   if (receivers !== 0) return;
   const delayMs = (deps.config.RELAY_IDLE_TIMEOUT + 10) * 1000;
   await queueSettlement(deps, settlement, delayMs).catch((error) =>
@@ -84,8 +83,7 @@ export function createChatHandler(deps: ChatJobDeps) {
     const data = job.data;
     const log = requestLogger(data.requestId, 'worker');
     // Nobody listens (or ever heard of an answer): the hold goes back at once.
-    const release = () =>
-      settle(deps.knex, { requestId: data.requestId, cost: 0, billable: false, record: null });
+    const release = () => settle(deps.knex, releaseOf(data.requestId));
     // The api gives up after RELAY_IDLE_TIMEOUT without events: a job that waited longer
     // in the queue has no listener left, so calling the upstream would only cost money.
     if (Date.now() - data.enqueuedAt > deps.config.RELAY_IDLE_TIMEOUT * 1000) {
@@ -143,7 +141,7 @@ export function createChatHandler(deps: ChatJobDeps) {
       });
       const final = await usage();
       const cost = relayCost(data, final);
-      const terminal = output.finish(final, data.billing.showQuota ? cost : undefined);
+      const terminal = output.finish(final, data.billing.showQuota ? microToPoints(cost) : undefined);
       if (data.cache && output.finishReason !== 'content_filter') {
         const answer = { choices: output.answer(), usage: final, fingerprint: output.fingerprint };
         storeCachedAnswer(deps.redis, data.cache.key, answer, data.cache.expire).catch((error) =>
@@ -153,7 +151,12 @@ export function createChatHandler(deps: ChatJobDeps) {
       const settlement = settlementFor(data, await outcome(endReasonOf(output.finishReason), true));
       await endRequest(deps, data, terminal, settlement);
       log.info({ channel: channel.name, finishReason: output.finishReason, cost }, 'relay finished');
-      return { outcome: 'ok', channel: channel.name, finishReason: output.finishReason, cost };
+      return {
+        outcome: 'ok',
+        channel: channel.name,
+        finishReason: output.finishReason,
+        cost: microToPoints(cost),
+      };
     } catch (error) {
       const reason: unknown = controller.signal.reason;
       const produced = output.producedText().length > 0;
