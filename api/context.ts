@@ -8,8 +8,8 @@ import { resolveJwtSecret } from '../shared/auth/secret.js';
 import { ChannelSnapshot } from '../shared/channels/snapshot.js';
 import { type Config, config } from '../shared/config.js';
 import { db } from '../shared/db.js';
-import { logger } from '../shared/log.js';
-import { PubSub, parseInvalidate } from '../shared/pubsub.js';
+import { PubSub } from '../shared/pubsub.js';
+import { startReloads } from '../shared/reloads.js';
 import { type BillingJobData, type ChatJobData, createQueue } from '../shared/queues.js';
 import { createRedis, FAIL_FAST, redisReady } from '../shared/redis.js';
 import { type RedisKeys, redisKeys } from '../shared/redis-keys.js';
@@ -52,8 +52,6 @@ export interface ApiContext {
   close(): Promise<void>;
 }
 
-const SNAPSHOT_REFRESH_MS = 60_000;
-
 export async function createApiContext(): Promise<ApiContext> {
   const c = config();
   const knex = db();
@@ -70,31 +68,18 @@ export async function createApiContext(): Promise<ApiContext> {
   const settings = new SettingsStore(knex);
   const charges = new ChargeStore(knex);
   const plans = new PlanStore(knex);
-  await Promise.all([snapshot.reload(), settings.reload(), charges.reload(), plans.reload()]);
+  const reloads = await startReloads(
+    pubsub,
+    keys.invalidateChannel,
+    { channels: snapshot, settings, charges, plans },
+    (topic, id) => {
+      if (topic !== 'auth') return;
+      if (id) identities.invalidateUser(Number(id));
+      else identities.clear();
+    },
+  );
   const receiver = new RelayReceiver(pubsub, keys.replyChannel(processId));
   await receiver.start();
-  await pubsub.subscribe(keys.invalidateChannel, (message) => {
-    const change = parseInvalidate(message);
-    if (change?.topic === 'channels')
-      snapshot.reload().catch((error) => logger().error({ err: error }, 'reload failed'));
-    if (change?.topic === 'charges')
-      charges.reload().catch((error) => logger().error({ err: error }, 'reload failed'));
-    if (change?.topic === 'plans')
-      plans.reload().catch((error) => logger().error({ err: error }, 'reload failed'));
-    if (change?.topic === 'settings')
-      settings.reload().catch((error) => logger().error({ err: error }, 'reload failed'));
-    if (change?.topic === 'auth') {
-      if (change.id) identities.invalidateUser(Number(change.id));
-      else identities.clear();
-    }
-  });
-  const refresh = setInterval(() => {
-    snapshot.reload().catch(() => undefined);
-    settings.reload().catch(() => undefined);
-    charges.reload().catch(() => undefined);
-    plans.reload().catch(() => undefined);
-  }, SNAPSHOT_REFRESH_MS);
-  refresh.unref();
   const chatQueue = createQueue('chat', bullRedis);
   const billingQueue = createQueue('billing', bullRedis);
   await Promise.all([chatQueue.waitUntilReady(), billingQueue.waitUntilReady()]);
@@ -119,7 +104,7 @@ export async function createApiContext(): Promise<ApiContext> {
     chatQueue,
     draining: false,
     async close() {
-      clearInterval(refresh);
+      reloads.stop();
       await Promise.all([context.holds.drain(), context.settlements.drain()]);
       await Promise.all([chatQueue.close(), billingQueue.close()]);
       await Promise.all([redis.quit(), subscriber.quit(), bullRedis.quit()].map((p) => p.catch(() => 0)));

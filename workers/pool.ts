@@ -6,7 +6,8 @@ import { config } from '../shared/config.js';
 import { db } from '../shared/db.js';
 import { errors } from '../shared/errors.js';
 import { logger } from '../shared/log.js';
-import { PubSub, parseInvalidate } from '../shared/pubsub.js';
+import { PubSub } from '../shared/pubsub.js';
+import { startReloads } from '../shared/reloads.js';
 import { closeAgents } from '../shared/providers/http.js';
 import {
   createQueue,
@@ -25,8 +26,6 @@ import { RelayPublisher } from '../shared/stream-relay.js';
 import { createJobHandlers } from './job-handlers.js';
 import { CancelRegistry } from './relay/cancels.js';
 import { HeartbeatTicker } from './relay/heartbeat.js';
-
-const SNAPSHOT_REFRESH_MS = 60_000;
 
 export interface WorkerPool {
   workers: Worker[];
@@ -47,18 +46,9 @@ export async function startWorkerPool(): Promise<WorkerPool> {
   const knex = db();
   const snapshot = new ChannelSnapshot(knex, { source: publisherRedis, key: keys.channelsVersion });
   const settings = new SettingsStore(knex);
-  await Promise.all([snapshot.reload(), settings.reload()]);
   const cancels = new CancelRegistry();
   await pubsub.subscribe(keys.cancelChannel, (requestId) => cancels.cancel(requestId));
-  await pubsub.subscribe(keys.invalidateChannel, (message) => {
-    const topic = parseInvalidate(message)?.topic;
-    if (topic === 'channels')
-      snapshot.reload().catch((error) => log.error({ err: error }, 'channel reload failed'));
-    if (topic === 'settings')
-      settings.reload().catch((error) => log.error({ err: error }, 'settings reload failed'));
-  });
-  const refresh = setInterval(() => snapshot.reload().catch(() => undefined), SNAPSHOT_REFRESH_MS);
-  refresh.unref();
+  const reloads = await startReloads(pubsub, keys.invalidateChannel, { channels: snapshot, settings });
   const publisher = new RelayPublisher(publisherRedis);
   const heartbeats = new HeartbeatTicker(c.HEARTBEAT_INTERVAL * 1000);
   heartbeats.start();
@@ -114,7 +104,7 @@ export async function startWorkerPool(): Promise<WorkerPool> {
   log.info({ queues: QUEUE_NAMES, concurrency: c.WORKER_CONCURRENCY }, 'worker pool started');
 
   async function close(graceMs = c.SHUTDOWN_GRACE * 1000): Promise<void> {
-    clearInterval(refresh);
+    reloads.stop();
     const deadline = setTimeout(() => {
       log.warn({ running: cancels.size }, 'shutdown deadline reached: aborting running streams');
       cancels.cancelAll(errors.overloaded());
