@@ -1,6 +1,7 @@
 // Admin user management: paged search, balance top-up/override (never below 0), ban and
 // password changes. Changes to credentials or bans are announced so every process drops them.
 import type { Knex } from 'knex';
+import { paginate } from '../pagination.js';
 import { errors } from '../errors.js';
 import { toAmount } from './accounts.js';
 import { hashPassword } from './password.js';
@@ -28,8 +29,7 @@ export async function listUsers(knex: Knex, page: number, search: string) {
         .orWhereRaw("`auth`.`email` LIKE ? ESCAPE '!'", [pattern]),
     );
   };
-  const counted = await filter(knex('auth')).count({ total: '*' }).first();
-  const rows = await filter(knex('auth'))
+  const query = filter(knex('auth'))
     .leftJoin('quota', 'quota.user_id', 'auth.id')
     .leftJoin('subscription', 'subscription.user_id', 'auth.id')
     .select(
@@ -43,13 +43,11 @@ export async function listUsers(knex: Knex, page: number, search: string) {
       'subscription.level',
       'subscription.expired_at',
     )
-    .orderBy('auth.id')
-    .limit(USER_PAGE_SIZE)
-    .offset(page * USER_PAGE_SIZE);
-  const total = Number(counted?.total ?? 0);
+    .orderBy('auth.id');
+  const { total, pages, data: rows } = await paginate(query, page, USER_PAGE_SIZE);
   return {
     total,
-    pages: Math.ceil(total / USER_PAGE_SIZE),
+    pages,
     page,
     data: rows.map((row: Record<string, unknown>) => ({
       id: Number(row.id),

@@ -3,6 +3,7 @@
 // one transaction, so a code pays exactly once however many requests race for it.
 import { randomBytes } from 'node:crypto';
 import type { Knex } from 'knex';
+import { type Page, paginate } from '../pagination.js';
 import { retryOnDeadlock } from './retry.js';
 
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
@@ -93,28 +94,20 @@ export async function generateInvitationCodes(
   return codes;
 }
 
-export interface CodePage<T> {
-  total: number;
-  page: number;
-  pages: number;
-  data: T[];
-}
+export type CodePage<T> = Page<T>;
 
 type Row = Record<string, unknown>;
 
-async function paginate(query: Knex.QueryBuilder, page: number): Promise<CodePage<Row>> {
-  const counted = await query.clone().clearSelect().clearOrder().count({ n: '*' }).first();
-  const total = Number((counted as { n?: number | string } | undefined)?.n ?? 0);
-  const rows: Row[] = await query.limit(PAGE_SIZE).offset(page * PAGE_SIZE);
-  const data = rows.map((row) => ({ ...row, quota: Number(row.quota) }));
-  return { total, page, pages: Math.ceil(total / PAGE_SIZE), data };
+async function codePage(query: Knex.QueryBuilder, page: number): Promise<CodePage<Row>> {
+  const result = await paginate<Row>(query, page, PAGE_SIZE);
+  return { ...result, data: result.data.map((row) => ({ ...row, quota: Number(row.quota) })) };
 }
 
 export function listRedeemCodes(knex: Knex, page: number): Promise<CodePage<Row>> {
   const query = knex('redeem')
     .select('code', 'quota', 'used', 'created_at', 'updated_at')
     .orderBy('id', 'desc');
-  return paginate(query, page);
+  return codePage(query, page);
 }
 
 /** Invitation codes with the username of whoever used each ('' when unused). */
@@ -125,7 +118,7 @@ export function listInvitationCodes(knex: Knex, page: number): Promise<CodePage<
     .select(knex.raw("COALESCE(`auth`.`username`, '') AS `username`"))
     .select('invitation.created_at', 'invitation.updated_at')
     .orderBy('invitation.id', 'desc');
-  return paginate(query, page);
+  return codePage(query, page);
 }
 
 /** Deletes a code by value; false when there was none. */
