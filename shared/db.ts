@@ -47,6 +47,11 @@ export function db(): Knex {
   return shared;
 }
 
+/** A round trip to MySQL (readiness probes). */
+export async function pingDatabase(knex: Knex): Promise<void> {
+  await knex.raw('SELECT 1');
+}
+
 export async function closeDb(): Promise<void> {
   if (shared) {
     const current = shared;

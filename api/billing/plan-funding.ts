@@ -2,6 +2,7 @@
 // plan, under its monthly count, is paid by the plan instead of the balance (on /v1 only
 // when settings.site.relay_plan allows it, as in Chat Nio).
 import { takePlanHold } from '../../shared/billing/ledger.js';
+import { subscriptionRow } from '../../shared/billing/subscribe.js';
 import { usagePeriod } from '../../shared/billing/subscription-math.js';
 import type { Identity } from '../auth/identity-cache.js';
 import type { ApiContext } from '../context.js';
@@ -18,10 +19,7 @@ export async function reservePlan(
   if (!context.settings.get().site.relay_plan) return false;
   // The cached group says whether to look at all; the subscription row has the final word.
   if (!LEVEL_OF_GROUP[identity.group]) return false;
-  const subscription = await context
-    .knex('subscription')
-    .where('user_id', identity.userId)
-    .first('level', 'expired_at', 'started_at', 'created_at');
+  const subscription = await subscriptionRow(context.knex, identity.userId);
   if (!subscription?.expired_at || new Date(subscription.expired_at).getTime() <= Date.now()) return false;
   const item = context.plans.coveringItem(Number(subscription.level), model);
   if (!item) return false;

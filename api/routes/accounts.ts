@@ -12,7 +12,7 @@ import {
   userInfo,
   userQuota,
 } from '../../shared/auth/accounts.js';
-import { generateApiKey } from '../../shared/auth/api-key.js';
+import { ensureApiKey, replaceApiKey } from '../../shared/auth/api-key.js';
 import { mailConfigured } from '../../shared/mail/send.js';
 import { forgetUser, type Identity } from '../auth/identity-cache.js';
 import { signToken, TOKEN_TTL_SECONDS } from '../auth/jwt.js';
@@ -123,27 +123,12 @@ export function accountRoutes(context: ApiContext): Router {
 
   router.get('/apikey', requireUser(), async (ctx) => {
     const identity: Identity = ctx.state.identity;
-    const existing = await context.knex('apikey').where({ user_id: identity.userId }).first('api_key');
-    if (existing) {
-      ctx.body = { status: true, key: existing.api_key };
-      return;
-    }
-    const key = generateApiKey();
-    await context.knex.raw('INSERT IGNORE INTO `apikey` (`user_id`, `api_key`) VALUES (?, ?)', [
-      identity.userId,
-      key,
-    ]);
-    const row = await context.knex('apikey').where({ user_id: identity.userId }).first('api_key');
-    ctx.body = { status: true, key: row.api_key };
+    ctx.body = { status: true, key: await ensureApiKey(context.knex, identity.userId) };
   });
 
   router.post('/resetkey', requireUser(), async (ctx) => {
     const identity: Identity = ctx.state.identity;
-    const key = generateApiKey();
-    await context.knex.raw(
-      'INSERT INTO `apikey` (`user_id`, `api_key`) VALUES (?, ?) ON DUPLICATE KEY UPDATE `api_key` = VALUES(`api_key`)',
-      [identity.userId, key],
-    );
+    const key = await replaceApiKey(context.knex, identity.userId);
     await forgetUser(context, identity.userId);
     ctx.body = { status: true, key };
   });

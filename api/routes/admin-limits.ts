@@ -2,6 +2,7 @@
 // {id, rpm?, tpm?, concurrency?}; null restores the global value, 0 is unlimited. A change
 // drops the user's cached identity (and with it the cached limits) in every process.
 import { Router } from '@koa/router';
+import { userExists } from '../../shared/auth/accounts.js';
 import { z } from 'zod';
 import { MAX_ROW_ID } from '../../shared/input-bounds.js';
 import { effectiveLimits, loadUserLimit, saveUserLimit } from '../../shared/limits/user-limits.js';
@@ -22,8 +23,7 @@ export function adminLimitRoutes(context: ApiContext): Router {
     const override = await loadUserLimit(context.knex, userId);
     return { id: userId, ...override, effective: effectiveLimits(context.settings.get().limits, override) };
   };
-  const exists = async (userId: number) =>
-    Boolean(await context.knex('auth').where({ id: userId }).first('id'));
+  const exists = (userId: number) => userExists(context.knex, userId);
 
   router.get('/limit', async (ctx) => {
     const input = parseBody(viewSchema, ctx.query);

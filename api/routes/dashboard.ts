@@ -1,14 +1,12 @@
 // OpenAI's legacy billing endpoints, as Chat Nio serves them for API-key dashboards:
 // usage is the points used, the limits are the current balance.
 import { Router } from '@koa/router';
+import { userBalance } from '../../shared/auth/accounts.js';
 import type { Identity } from '../auth/identity-cache.js';
 import type { ApiContext } from '../context.js';
 import { requireUser } from '../middleware/auth.js';
 
-async function balance(context: ApiContext, userId: number): Promise<{ quota: number; used: number }> {
-  const row = await context.knex('quota').where('user_id', userId).first('quota', 'used');
-  return { quota: Number(row?.quota ?? 0), used: Number(row?.used ?? 0) };
-}
+const balance = (context: ApiContext, userId: number) => userBalance(context.knex, userId);
 
 export function dashboardRoutes(context: ApiContext): Router {
   const router = new Router({ prefix: '/dashboard/billing' });

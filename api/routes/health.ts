@@ -1,6 +1,7 @@
 // Probes for load balancers and Kubernetes: /health (process alive) and /ready (MySQL and
 // Redis reachable; 503 when not, or while draining).
 import { Router } from '@koa/router';
+import { pingDatabase } from '../../shared/db.js';
 import type { ApiContext } from '../context.js';
 
 async function check(probe: () => Promise<unknown>, timeoutMs = 2000): Promise<boolean> {
@@ -24,7 +25,7 @@ export function healthRoutes(context: ApiContext): Router {
   });
   router.get('/ready', async (ctx) => {
     const [mysql, redis] = await Promise.all([
-      check(() => context.knex.raw('SELECT 1')),
+      check(() => pingDatabase(context.knex)),
       check(() => context.redis.ping()),
     ]);
     const ready = mysql && redis && !context.draining;

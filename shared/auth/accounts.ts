@@ -166,6 +166,16 @@ export async function userInfo(knex: Knex, userId: number) {
   };
 }
 
+export async function userExists(knex: Knex, userId: number): Promise<boolean> {
+  return Boolean(await knex('auth').where({ id: userId }).first('id'));
+}
+
+/** The balance and what was spent, in points (display). */
+export async function userBalance(knex: Knex, userId: number): Promise<{ quota: number; used: number }> {
+  const row = await knex('quota').where({ user_id: userId }).first('quota', 'used');
+  return { quota: toAmount(row?.quota), used: toAmount(row?.used) };
+}
+
 export async function userQuota(knex: Knex, userId: number): Promise<number> {
   const row = await knex('quota').where({ user_id: userId }).first('quota');
   return toAmount(row?.quota);

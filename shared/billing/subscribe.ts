@@ -17,7 +17,7 @@ import {
   subscriptionAnchor,
 } from './subscription-math.js';
 
-interface SubscriptionRow {
+export interface SubscriptionRow {
   level: number;
   expired_at: Date | null;
   started_at: Date | null;
@@ -86,6 +86,11 @@ export function purchaseSubscription(
       return { ok: true, kind: purchase.kind, cost, level: purchase.level, expiredAt: purchase.expiredAt };
     }),
   );
+}
+
+/** A user's subscription row (undefined without one). */
+export async function subscriptionRow(knex: Knex, userId: number): Promise<SubscriptionRow | undefined> {
+  return knex('subscription').where({ user_id: userId }).first();
 }
 
 export interface SubscriptionStatus {
