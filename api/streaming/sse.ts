@@ -48,12 +48,17 @@ export async function writeSse(
     commit();
     body.write(KEEPALIVE_FRAME);
   }, context.config.SSE_KEEPALIVE_AFTER * 1000);
+  // A full socket buffer waits for drain; a closed one ends the wait (and the loop) too.
   const write = async (frame: string) => {
-    if (!body.write(frame)) await once(body, 'drain');
+    if (body.destroyed) return;
+    if (!body.write(frame)) await Promise.race([once(body, 'drain'), once(body, 'close')]);
   };
   ctx.res.on('close', () => {
     clearTimeout(keepAliveTimer);
-    if (!ctx.res.writableFinished) session.cancel();
+    if (!ctx.res.writableFinished) {
+      session.cancel();
+      body.destroy();
+    }
     releaseHeaders();
   });
 
