@@ -1,6 +1,6 @@
-// Closed-loop load driver: `concurrency` virtual users each send requests back to back through one
-// keep-alive undici Pool for warm-up + duration, recording latency, TTFT and completeness per request
-// (and, for the response-cache cells, that every answer is a cache hit).
+// Closed-loop load driver: `concurrency` virtual users (optionally started over a ramp) each send requests
+// back to back through one keep-alive undici Pool with a connection per user for warm-up + duration,
+// recording latency, TTFT and completeness per request (cache cells: that every answer is a hit).
 import { Pool } from 'undici';
 import { type CheckedResponse, checkJson, checkStream, classifyThrown } from './response-check.js';
 import { type RequestSample, type RunSummary, summarize } from './stats.js';
@@ -23,6 +23,11 @@ export interface LoadSettings {
   expectedContent: string;
   /** Every response must carry `x-cache: hit`; a complete answer without it counts as `cache_miss`. */
   expectCacheHit?: boolean;
+  /** Virtual user i starts i/concurrency × rampMs after the run start (desynchronizes slow streams). */
+  rampMs?: number;
+  /** Called when the measured window opens and closes (CPU counters are read there). */
+  onMeasureStart?: () => void;
+  onMeasureEnd?: () => void;
   signal: AbortSignal;
 }
 
@@ -34,6 +39,8 @@ export interface ErrorSample {
 export interface LoadResult {
   target: string;
   summary: RunSummary;
+  /** Successful requests that ended inside the measured window (the req/s numerator). */
+  completedInWindow: number;
   /** Up to a few examples per error kind. */
   errorSamples: ErrorSample[];
 }
@@ -82,6 +89,8 @@ export async function runLoad(target: LoadTarget, settings: LoadSettings): Promi
     pipelining: 1,
     keepAliveTimeout: 60_000,
     keepAliveMaxTimeout: 600_000,
+    // An overloaded server accepts late: connecting gets the same time as headers and body.
+    connect: { timeout: settings.requestTimeoutMs },
   });
   const runStart = performance.now();
   const measureStart = runStart + settings.warmupMs;
@@ -91,7 +100,28 @@ export async function runLoad(target: LoadTarget, settings: LoadSettings): Promi
   const samplesSeen: Record<string, number> = {};
   let completedInWindow = 0;
 
-  const virtualUser = async (): Promise<void> => {
+  let opened = false;
+  let closed = false;
+  const openWindow = (): void => {
+    if (opened) return;
+    opened = true;
+    settings.onMeasureStart?.();
+  };
+  const closeWindow = (): void => {
+    if (closed) return;
+    openWindow();
+    closed = true;
+    settings.onMeasureEnd?.();
+  };
+  const windowTimers = [
+    setTimeout(openWindow, settings.warmupMs),
+    setTimeout(closeWindow, settings.warmupMs + settings.durationMs),
+  ];
+  const rampMs = settings.rampMs ?? 0;
+  const virtualUser = async (_: unknown, index: number): Promise<void> => {
+    const startAt = runStart + (rampMs * index) / settings.concurrency;
+    const wait = startAt - performance.now();
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
     while (!settings.signal.aborted && performance.now() < measureEnd) {
       const { sentAt, endedAt, checked } = await sendOne(pool, target, settings);
       if (checked.ok && endedAt >= measureStart && endedAt <= measureEnd) completedInWindow++;
@@ -114,10 +144,13 @@ export async function runLoad(target: LoadTarget, settings: LoadSettings): Promi
   try {
     await Promise.all(Array.from({ length: settings.concurrency }, virtualUser));
   } finally {
+    for (const timer of windowTimers) clearTimeout(timer);
+    // Both ends are always reported, also when the run was cut short, so CPU reads stay paired.
+    closeWindow();
     await pool.close().catch(() => pool.destroy());
   }
   const summary = summarize(samples, settings.durationMs);
   // Throughput counts successful completions inside the measured window (wrk style).
   summary.requestsPerSecond = completedInWindow / (settings.durationMs / 1000);
-  return { target: target.name, summary, errorSamples };
+  return { target: target.name, summary, completedInWindow, errorSamples };
 }

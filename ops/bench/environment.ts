@@ -1,6 +1,6 @@
 // The bench environment: a fresh database and Redis prefix, the mock provider and gateway children,
-// readiness waits, root login + channel + API key setup (rpm limit raised), the billed pass's paying
-// user and charge rule, the response-cache switch, and a teardown that always runs.
+// readiness waits, root login + channel + API key setup (rpm limit raised), the mock controls in the
+// channel endpoint, the billed pass's paying user and charge rule, the cache switch, and the teardown.
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -32,10 +32,15 @@ export interface BenchEnvironment {
   redisPrefix: string;
   mockPort: number;
   apiPort: number;
-  /** The path prefix carrying the mock controls, e.g. `/mock/chunks=5&delay=0`. */
+  /** The path prefix carrying the current mock controls, e.g. `/mock/chunks=20&delay=0`. */
   mockControlPath: string;
+  /** The bench's one channel (its endpoint carries the mock controls). */
+  channelId: number;
   /** Gateway processes by role (`api`, `workers` or `gateway` for single) plus `mock`. */
   children: ChildHandle[];
+  /** The peer gateway (`--peer`), not part of `children` (never counted as ours). */
+  peer: ChildHandle | null;
+  peerPort: number;
   /** root's API key: an admin, free while the bench model has no charge rule. */
   apiKey: string;
   /** root's JWT for the admin calls. */
@@ -52,7 +57,7 @@ export interface EnvironmentPaths {
   stamp: string;
 }
 
-async function waitFor(
+export async function waitFor(
   description: string,
   timeoutMs: number,
   probe: () => Promise<boolean>,
@@ -68,7 +73,7 @@ async function waitFor(
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${description}`);
 }
 
-async function getStatus(url: string): Promise<number> {
+export async function getStatus(url: string): Promise<number> {
   const response = await request(url, { headersTimeout: 2000, bodyTimeout: 2000 });
   await response.body.dump();
   return response.statusCode;
@@ -173,6 +178,30 @@ export async function setResponseCache(environment: BenchEnvironment, models: st
   );
 }
 
+export function mockControlPath(chunks: number, delayMs: number): string {
+  return `/mock/chunks=${chunks}&delay=${delayMs}`;
+}
+
+/**
+ * Points the channel at the mock with new controls (chunk count, delay); the direct and peer targets
+ * read `environment.mockControlPath`. Every process reloads its channel snapshot on the announcement;
+ * callers confirm with a smoke request that expects the new content.
+ */
+export async function setMockControls(
+  environment: BenchEnvironment,
+  chunks: number,
+  delayMs: number,
+): Promise<void> {
+  const path = mockControlPath(chunks, delayMs);
+  if (path === environment.mockControlPath) return;
+  await postJson(
+    `${apiOriginOf(environment)}/admin/channel/update/${environment.channelId}`,
+    { endpoint: `http://${benchHost}:${environment.mockPort}${path}` },
+    environment.adminToken,
+  );
+  environment.mockControlPath = path;
+}
+
 /** Starts mock + gateway children and configures the gateway; `environment.children` is filled as it goes. */
 export async function startEnvironment(
   options: BenchOptions,
@@ -184,7 +213,7 @@ export async function startEnvironment(
   environment.redisPrefix = `bench-${suffix}`;
   environment.mockPort = await freePort();
   environment.apiPort = await freePort();
-  environment.mockControlPath = `/mock/chunks=${options.chunks}&delay=${options.chunkDelayMs}`;
+  environment.mockControlPath = mockControlPath(options.chunks[0], options.chunkDelayMs);
   const logPath = (name: string) => join(paths.outputDirectory, `${paths.stamp}-${name}.log`);
 
   const mock = spawnNodeChild({
@@ -218,8 +247,9 @@ export async function startEnvironment(
     SECRET: randomBytes(32).toString('hex'),
     SHUTDOWN_GRACE: '5',
   };
-  if (options.workerConcurrency !== null)
-    gatewayEnvironment.WORKER_CONCURRENCY = String(options.workerConcurrency);
+  // Empty means unset: an inherited WORKER_CONCURRENCY must not replace the gateway default.
+  gatewayEnvironment.WORKER_CONCURRENCY =
+    options.workerConcurrency === null ? '' : String(options.workerConcurrency);
   if (options.profile) {
     environment.profileDirectory = join(paths.outputDirectory, 'prof', paths.stamp);
     mkdirSync(environment.profileDirectory, { recursive: true });
@@ -260,7 +290,7 @@ export async function startEnvironment(
   environment.rootUserId = await userIdOf(environment, 'root');
   // Every key has the default `limits.rpm` (100/min); the bench would be throttled at once.
   await raiseRequestLimit(environment, environment.rootUserId);
-  await postJson(
+  const channel = await postJson(
     `${apiOrigin}/admin/channel/create`,
     {
       name: 'mock',
@@ -274,15 +304,19 @@ export async function startEnvironment(
     },
     token,
   );
+  environment.channelId = Number((channel.data as { id?: unknown } | undefined)?.id);
 }
 
-/** Stops children (gateway first, mock last), drops the database and Redis keys; reports but never throws. */
+/** Stops children (peer and gateway first, mock last), drops the database and Redis keys; reports but never throws. */
 export async function stopEnvironment(
   environment: BenchEnvironment,
   log: (line: string) => void,
 ): Promise<void> {
   const gateway = environment.children.filter((child) => child.name !== 'mock');
-  await Promise.all(gateway.map((child) => stopChild(child, 10_000)));
+  await Promise.all([
+    ...gateway.map((child) => stopChild(child, 10_000)),
+    ...(environment.peer ? [stopChild(environment.peer, 5000)] : []),
+  ]);
   await Promise.all(
     environment.children.filter((child) => child.name === 'mock').map((child) => stopChild(child, 5000)),
   );
@@ -312,7 +346,10 @@ export function emptyEnvironment(): BenchEnvironment {
     mockPort: 0,
     apiPort: 0,
     mockControlPath: '',
+    channelId: 0,
     children: [],
+    peer: null,
+    peerPort: 0,
     apiKey: '',
     adminToken: '',
     rootUserId: 0,

@@ -1,5 +1,5 @@
-// Child processes for the bench: spawn `node --import tsx <entry>` with output captured to a log file,
-// stop them (SIGTERM, then SIGKILL), pick free ports and sample RSS / CPU time from /proc.
+// Child processes for the bench: spawn `node [--import tsx] <entry>` with output captured to a log file,
+// stop them (SIGTERM, then SIGKILL), pick free ports, sample RSS / CPU time from /proc, read limits.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
@@ -21,12 +21,18 @@ export interface SpawnOptions {
   logPath: string;
   /** Extra node flags placed before `--import tsx` (e.g. `--cpu-prof`). */
   nodeFlags?: string[];
+  /** Arguments after the entry. */
+  args?: string[];
+  /** false: plain JavaScript, run without the tsx loader (the peer gateway). Default true. */
+  tsx?: boolean;
   cwd: string;
 }
 
 export function spawnNodeChild(options: SpawnOptions): ChildHandle {
   const log = createWriteStream(options.logPath, { flags: 'a' });
-  const child = spawn(process.execPath, [...(options.nodeFlags ?? []), '--import', 'tsx', options.entry], {
+  const loader = options.tsx === false ? [] : ['--import', 'tsx'];
+  const argv = [...(options.nodeFlags ?? []), ...loader, options.entry, ...(options.args ?? [])];
+  const child = spawn(process.execPath, argv, {
     cwd: options.cwd,
     env: { ...process.env, ...options.environment },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -143,11 +149,25 @@ export async function findProcessByName(names: string[]): Promise<number | null>
   return null;
 }
 
+/** The soft open-files limit (`ulimit -n`) this process (and so every child) has, or null. */
+export async function openFilesLimit(): Promise<number | null> {
+  try {
+    const limits = await readFile('/proc/self/limits', 'utf8');
+    const match = /^Max open files\s+(\d+|unlimited)/m.exec(limits);
+    if (!match) return null;
+    return match[1] === 'unlimited' ? Number.POSITIVE_INFINITY : Number(match[1]);
+  } catch {
+    return null;
+  }
+}
+
 export interface ResourceWindow {
   /** Peak RSS per process name in bytes during the window. */
   peakRssBytes: Record<string, number>;
   /** CPU used per process name during the window, as a percentage of one core. */
   cpuPercent: Record<string, number>;
+  /** CPU milliseconds per process name inside the measured window only (warm-up excluded). */
+  measuredCpuMs: Record<string, number>;
 }
 
 /** Samples RSS of named processes every `intervalMs`; `window()` marks per-cell peaks and CPU use. */
@@ -156,6 +176,8 @@ export class ResourceSampler {
   private peaks: Record<string, number> = {};
   private cpuStart: Record<string, number> = {};
   private windowStart = 0;
+  private measureStart: Promise<Record<string, number>> | null = null;
+  private measureEnd: Promise<Record<string, number>> | null = null;
 
   constructor(
     private readonly processes: Record<string, number>,
@@ -179,9 +201,29 @@ export class ResourceSampler {
     }
   }
 
-  /** Starts a measurement window: resets peaks and records CPU counters. */
+  private async readTicks(): Promise<Record<string, number>> {
+    const ticks: Record<string, number> = {};
+    for (const [name, pid] of Object.entries(this.processes)) {
+      const value = await readCpuTicks(pid);
+      if (value !== null) ticks[name] = value;
+    }
+    return ticks;
+  }
+
+  /** The driver's measured window opened: read the CPU counters now (awaited by `endWindow`). */
+  markMeasureStart(): void {
+    this.measureStart = this.readTicks();
+  }
+
+  markMeasureEnd(): void {
+    this.measureEnd = this.readTicks();
+  }
+
+  /** Starts a run window: resets peaks and records CPU counters. */
   async beginWindow(): Promise<void> {
     this.peaks = {};
+    this.measureStart = null;
+    this.measureEnd = null;
     this.windowStart = performance.now();
     for (const [name, pid] of Object.entries(this.processes))
       this.cpuStart[name] = (await readCpuTicks(pid)) ?? 0;
@@ -197,6 +239,13 @@ export class ResourceSampler {
       cpuPercent[name] =
         seconds > 0 ? ((ticks - (this.cpuStart[name] ?? 0)) / clockTicksPerSecond / seconds) * 100 : 0;
     }
-    return { peakRssBytes: { ...this.peaks }, cpuPercent };
+    const measuredCpuMs: Record<string, number> = {};
+    if (this.measureStart !== null && this.measureEnd !== null) {
+      const [from, to] = await Promise.all([this.measureStart, this.measureEnd]);
+      for (const name of Object.keys(to)) {
+        if (name in from) measuredCpuMs[name] = ((to[name] - from[name]) / clockTicksPerSecond) * 1000;
+      }
+    }
+    return { peakRssBytes: { ...this.peaks }, cpuPercent, measuredCpuMs };
   }
 }
