@@ -33,7 +33,7 @@ describe('config', () => {
       assert.equal(config.REDIS_PREFIX, 'chatnio');
       assert.equal(config.MAX_TIMEOUT, 300);
       assert.equal(config.LOG_LEVEL, 'info');
-      assert.equal(config.WORKER_CONCURRENCY, 500);
+      assert.equal(config.WORKER_CONCURRENCY, 5000);
       assert.equal(config.RELAY_IDLE_TIMEOUT, 20);
       assert.equal(config.FIRST_TOKEN_TIMEOUT, 60);
       assert.equal(config.HEARTBEAT_INTERVAL, 5);
@@ -59,7 +59,7 @@ describe('config', () => {
       assert.equal(config.SERVER_PORT, 8094);
       assert.equal(config.MYSQL_DB, 'chatnio');
       assert.equal(config.LOG_LEVEL, 'info');
-      assert.equal(config.WORKER_CONCURRENCY, 500);
+      assert.equal(config.WORKER_CONCURRENCY, 5000);
       assert.equal(config.MYSQL_HOST, '127.0.0.1');
     });
 

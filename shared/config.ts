@@ -35,7 +35,7 @@ const schema = z.object({
   ALLOW_ORIGINS: z.string().default(''),
   ROOT_PASSWORD: z.string().min(6).default('chatnio123456'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  WORKER_CONCURRENCY: positiveInt.default(500),
+  WORKER_CONCURRENCY: positiveInt.default(5000),
   RELAY_IDLE_TIMEOUT: seconds.default(20),
   FIRST_TOKEN_TIMEOUT: seconds.default(60),
   HEARTBEAT_INTERVAL: seconds.default(5),
