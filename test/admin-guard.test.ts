@@ -3,13 +3,13 @@
 // /api prefix), answers 401 to anonymous callers and 403 to normal users, and changes nothing.
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
-import type { Router } from '@koa/router';
 import { signToken } from '../api/auth/jwt.js';
 import { canonicalPath } from '../api/middleware/canonical-path.js';
 import { sessionStamp } from '../shared/auth/session-stamp.js';
 import { db } from '../shared/db.js';
 import { freshClientIp } from './support/client-ip.js';
 import { type Harness, harness } from './support/harness.js';
+import { routeTable } from './support/routes.js';
 import { balanceOf, createPayingUser, type TestUser } from './support/users.js';
 
 interface RawAnswer {
@@ -87,17 +87,9 @@ interface AdminRoute {
 }
 
 function adminRoutes(h: Harness): AdminRoute[] {
-  const routes: AdminRoute[] = [];
-  for (const middleware of h.api.app.middleware) {
-    const router = (middleware as { router?: Router }).router;
-    if (!router) continue;
-    for (const layer of router.stack) {
-      if (typeof layer.path !== 'string' || !layer.path.toLowerCase().startsWith('/admin')) continue;
-      const path = layer.path.replace(/:[A-Za-z_]+/g, '1');
-      for (const method of layer.methods.filter((m) => m !== 'HEAD')) routes.push({ method, path });
-    }
-  }
-  return routes;
+  return routeTable(h)
+    .filter((route) => route.path.toLowerCase().startsWith('/admin'))
+    .map((route) => ({ method: route.method, path: route.path.replace(/:[A-Za-z_]+/g, '1') }));
 }
 
 describe('admin guard: one canonical path for every decision', function () {
@@ -134,12 +126,9 @@ describe('admin guard: one canonical path for every decision', function () {
   it('puts the admin guard first on every admin route', () => {
     const routes = adminRoutes(h);
     assert.ok(routes.length >= 25, `only ${routes.length} admin routes found`);
-    for (const middleware of h.api.app.middleware) {
-      const router = (middleware as { router?: Router }).router;
-      for (const layer of router?.stack ?? []) {
-        if (!String(layer.path).toLowerCase().startsWith('/admin')) continue;
-        assert.equal(layer.stack[0].name, 'requireAdminMiddleware', `${layer.path} is not guarded first`);
-      }
+    for (const route of routeTable(h)) {
+      if (!route.path.toLowerCase().startsWith('/admin')) continue;
+      assert.equal(route.stack[0].name, 'requireAdminMiddleware', `${route.path} is not guarded first`);
     }
   });
 

@@ -2,7 +2,6 @@
 // bodies, queries, path ids, methods and credentials against a child api+workers on its own
 // database and prefix. Fails on any 5xx, hang or off-contract answer, listing them all at once.
 import assert from 'node:assert/strict';
-import type { Router } from '@koa/router';
 import knexModule, { type Knex } from 'knex';
 import { hashPassword } from '../shared/auth/password.js';
 import { knexConfig } from '../shared/db.js';
@@ -12,31 +11,18 @@ import type { FuzzState } from './support/fuzz-base-inputs.js';
 import { type Answer, contractProblems } from './support/fuzz-contract.js';
 import { buildCases, type Caller, type FuzzCase } from './support/fuzz-inputs.js';
 import { FuzzSession, USER_PASSWORD } from './support/fuzz-session.js';
-import { type Random, seededRandom } from './support/fuzz-values.js';
+import { seededRandom } from '../shared/channels/select.js';
+import type { Random } from './support/fuzz-values.js';
+import { type Route, routeTable } from './support/routes.js';
 import { type Harness, harness } from './support/harness.js';
 import { type Child, freePort, spawnEntry, stopChild, waitForReady } from './support/processes.js';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20261201);
 const CALLERS: readonly Caller[] = ['anonymous', 'user', 'root'];
 
-interface Route {
-  method: string;
-  path: string;
-}
-
 /** Every route of the in-process app's routers (Bull Board is not a router and stays out). */
-function routeTable(h: Harness): Route[] {
-  const routes: Route[] = [];
-  for (const middleware of h.api.app.middleware) {
-    const router = (middleware as { router?: Router }).router;
-    for (const layer of router?.stack ?? []) {
-      if (typeof layer.path !== 'string' || layer.path.toLowerCase().startsWith('/admin/queues')) continue;
-      for (const method of layer.methods.filter((m) => m !== 'HEAD'))
-        routes.push({ method, path: layer.path });
-    }
-  }
-  return routes;
-}
+const fuzzedRoutes = (h: Harness): Route[] =>
+  routeTable(h).filter((route) => !route.path.toLowerCase().startsWith('/admin/queues'));
 
 /** Routes that hash or verify a password (argon2, tens of ms each) get fewer cases. */
 const HASHING = new Set(['/login', '/register', '/reset', '/admin/user/password']);
@@ -151,7 +137,7 @@ describe('fuzz: every route with hostile input', function () {
   it('answers every route, method and caller without a 5xx, a hang or an off-contract body', async () => {
     const started = Date.now();
     const random = seededRandom(SEED);
-    const routes = routeTable(h);
+    const routes = fuzzedRoutes(h);
     assert.ok(routes.length >= 45, `only ${routes.length} routes in the table`);
     const failures: string[] = [];
     let sent = 0;

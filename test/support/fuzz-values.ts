@@ -1,18 +1,6 @@
 // Hostile values for the route fuzz test: a seeded PRNG, pools of wrong types, huge numbers,
 // odd strings (unicode, NUL, injection, traversal), deep nesting, and JSON text with raw tokens.
 
-/** mulberry32: a small, fast, seeded PRNG (the same seed gives the same run). */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export type Random = () => number;
 export const pick = <T>(random: Random, items: readonly T[]): T => items[Math.floor(random() * items.length)];
 
