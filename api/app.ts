@@ -19,6 +19,7 @@ import { subscriptionRoutes } from './routes/subscription.js';
 import { adminLimitRoutes } from './routes/admin-limits.js';
 import { adminUserRoutes } from './routes/admin-users.js';
 import { adminChargeRoutes } from './routes/admin-charges.js';
+import { conversationRoutes } from './routes/conversations.js';
 import { dashboardRoutes } from './routes/dashboard.js';
 import { recordRoutes } from './routes/records.js';
 import { boardLoginPage } from './routes/board-login.js';
@@ -66,6 +67,7 @@ export function createApp(context: ApiContext): Koa {
       adminChargeRoutes(context),
       recordRoutes(context),
       dashboardRoutes(context),
+      conversationRoutes(context),
     ],
     guardAdmin,
   );
