@@ -5,6 +5,7 @@ import type Koa from 'koa';
 import { logger } from '../shared/log.js';
 import { createApp } from './app.js';
 import { type ApiContext, createApiContext } from './context.js';
+import { attachChatSockets } from './streaming/websocket.js';
 
 export interface ApiServer {
   server: Server;
@@ -18,6 +19,7 @@ export async function startApiServer(port = 0, host = '127.0.0.1'): Promise<ApiS
   const context = await createApiContext();
   const app = createApp(context);
   const server = createServer(app.callback());
+  const sockets = attachChatSockets(server, context);
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
   server.requestTimeout = 0;
@@ -39,6 +41,8 @@ export async function startApiServer(port = 0, host = '127.0.0.1'): Promise<ApiS
     const deadline = new Promise<void>((resolve) => setTimeout(resolve, graceMs).unref());
     await Promise.race([closed, deadline]);
     clearInterval(sweeper);
+    // Open chat sockets close with 1001 once the grace is over; their answers are saved anyway.
+    sockets.close();
     server.closeAllConnections();
     await context.close();
   }

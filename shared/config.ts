@@ -47,6 +47,11 @@ const schema = z.object({
     .regex(/^\d+(kb|mb)$/i, 'a size like 4mb or 512kb')
     .default('4mb'),
   AUTH_CACHE_TTL: seconds.default(60),
+  /** Largest WebSocket frame a client may send (messages carry data-URI images). */
+  WS_MAX_FRAME: z
+    .string()
+    .regex(/^\d+(kb|mb)$/i, 'a size like 16mb or 512kb')
+    .default('16mb'),
   COOKIE_SECURE: flag.default(false),
   /** Trust X-Forwarded-For (only behind a proxy that sets it): per-IP limits use it. */
   TRUST_PROXY: flag.default(false),

@@ -16,6 +16,8 @@ export function redisKeys(prefix: string) {
     /** Relay limits of one subject (`key:<id>` or `user:<id>`); the hash tag keeps them in one slot. */
     relayLimit: (subject: string, kind: 'requests' | 'tokens' | 'tokens-sum' | 'in-flight') =>
       `${prefix}:limit:{${subject}}:${kind}`,
+    /** Web-chat generations in flight of one subject (`user:<id>` or `ip:<address>`), as leases. */
+    webChatSlots: (subject: string) => `${prefix}:webchat:{${subject}}:slots`,
     /** Sliding log of one per-IP web throttle rule. */
     throttle: (rule: string, ip: string) => `${prefix}:throttle:${rule}:${ip}`,
     /** Bad API keys sent from one IP (sliding log), and the block they lead to. */

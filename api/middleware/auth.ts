@@ -16,13 +16,25 @@ export function readCredential(header: string | undefined): string {
   return header.replace(/^Bearer\s+/i, '').trim();
 }
 
-async function identityFromToken(context: ApiContext, token: string): Promise<Identity | null> {
+export async function identityFromToken(context: ApiContext, token: string): Promise<Identity | null> {
   const claims = verifyToken(token, context.jwtSecret);
   if (!claims) return null;
   const identity = await context.identities.byUserId(claims.id);
   if (!identity || identity.isBanned) return null;
   // A token issued before a password change (or for other credentials) is anonymous.
   return secretsEqual(identity.stamp, claims.stamp) ? identity : null;
+}
+
+/** Chat Nio's WebSocket handshake token: an `sk-` key or a JWT; anything else (or a bad one) is anonymous. */
+export async function identityFromCredential(
+  context: ApiContext,
+  credential: string,
+): Promise<Identity | null> {
+  const token = readCredential(credential);
+  if (!token) return null;
+  if (!token.startsWith('sk-')) return identityFromToken(context, token);
+  const identity = context.identities.cachedApiKey(token) ?? (await context.identities.byApiKey(token));
+  return identity && !identity.isBanned ? identity : null;
 }
 
 export function authenticate(context: ApiContext): Middleware {

@@ -4,13 +4,28 @@ import cors from '@koa/cors';
 import type { Middleware } from 'koa';
 import { isUnder } from './canonical-path.js';
 
-export function corsPolicy(allowOrigins: string): Middleware {
-  const allowed = new Set(
+/** The ALLOW_ORIGINS list: origins or bare hosts; empty allows any origin. */
+export function allowedOrigins(allowOrigins: string): Set<string> {
+  return new Set(
     allowOrigins
       .split(',')
       .map((origin) => origin.trim())
       .filter(Boolean),
   );
+}
+
+/** True when `origin` may call (an empty list allows any; a missing origin is not a browser). */
+export function originAllowed(origin: string, allowed: Set<string>): boolean {
+  if (!origin || allowed.size === 0) return true;
+  try {
+    return allowed.has(origin) || allowed.has(new URL(origin).host);
+  } catch {
+    return false;
+  }
+}
+
+export function corsPolicy(allowOrigins: string): Middleware {
+  const allowed = allowedOrigins(allowOrigins);
   return cors({
     credentials: true,
     exposeHeaders: [
@@ -27,13 +42,8 @@ export function corsPolicy(allowOrigins: string): Middleware {
     origin(ctx) {
       const origin = ctx.get('origin');
       if (!origin) return '';
-      if (allowed.size === 0 || isUnder(ctx.path, '/v1') || isUnder(ctx.path, '/dashboard')) return origin;
-      try {
-        if (allowed.has(origin) || allowed.has(new URL(origin).host)) return origin;
-      } catch {
-        // not a URL: refuse
-      }
-      return '';
+      if (isUnder(ctx.path, '/v1') || isUnder(ctx.path, '/dashboard')) return origin;
+      return originAllowed(origin, allowed) ? origin : '';
     },
   });
 }

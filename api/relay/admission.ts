@@ -7,6 +7,7 @@ import type { CachedAnswer } from '../../shared/cache/response-cache.js';
 import { errors, GatewayError } from '../../shared/errors.js';
 import type { ChatJobData } from '../../shared/queues.js';
 import { chatRequestSchema } from '../../shared/wire/chat.js';
+import { isAnonymous } from '../auth/anonymous.js';
 import type { Identity } from '../auth/identity-cache.js';
 import { assertPriced, parseModelName, reserve } from '../billing/reserve.js';
 import type { ApiContext } from '../context.js';
@@ -46,6 +47,15 @@ function outputLimitField(model: string): 'max_tokens' | 'max_completion_tokens'
   return /^(o\d|gpt-5)/i.test(model) ? 'max_completion_tokens' : 'max_tokens';
 }
 
+const NO_LIMITS = { headers: {}, release: () => undefined };
+
+/** Logged-out callers may use only models priced free with anonymous use allowed. */
+function assertAnonymousAllowed(context: ApiContext, model: string): void {
+  const rule = context.charges.ruleFor(model);
+  if (rule?.type === 'non-billing' && rule.anonymous) return;
+  throw errors.forbidden(`Sign in to use the model \`${model}\`.`, 'login_required');
+}
+
 export function missingKey(): GatewayError {
   return new GatewayError('You did not provide an API key. Send it as `Authorization: Bearer sk-...`.', {
     status: 401,
@@ -61,12 +71,15 @@ export function chatAdmission(context: ApiContext) {
     const identity = request.identity;
     if (!identity) throw missingKey();
     if (context.draining) throw errors.overloaded();
-    const grant = await admitLimits(identity, request.requestId);
+    // Anonymous web chat has no key to count against: its socket layer limits it per IP.
+    const anonymous = isAnonymous(identity);
+    const grant = anonymous ? NO_LIMITS : await admitLimits(identity, request.requestId);
     try {
       const body = parseBody(chatRequestSchema, request.body);
       const { model, showQuota } = parseModelName(body.model);
       assertRoutable(context.snapshot, model, identity.group);
       assertPriced(context, identity, model);
+      if (anonymous) assertAnonymousAllowed(context, model);
       const base = {
         requestId: request.requestId,
         replyTo: context.receiver.channel,
