@@ -6,6 +6,7 @@ import { authenticate, requireAdmin, requireAdminCookie } from './middleware/aut
 import { jsonBody } from './middleware/body.js';
 import { canonicalizePath, isUnder } from './middleware/canonical-path.js';
 import { corsPolicy } from './middleware/cors.js';
+import { staticSite } from './middleware/static-site.js';
 import { errorHandler } from './middleware/errors.js';
 import { requestId } from './middleware/request-id.js';
 import { webThrottle } from './middleware/throttle.js';
@@ -40,6 +41,7 @@ export function createApp(context: ApiContext): Koa {
   app.use(errorHandler());
   app.use(canonicalizePath());
   app.use(corsPolicy(context.config.ALLOW_ORIGINS));
+  if (context.config.STATIC_DIR) app.use(staticSite(context.config.STATIC_DIR));
   app.use(async function bullBoardMount(ctx, next) {
     if (!isUnder(ctx.path, BULL_BOARD_PATH)) return next();
     if (ctx.method === 'GET' && ctx.path.toLowerCase() === `${BULL_BOARD_PATH}/login`)

@@ -47,6 +47,8 @@ const schema = z.object({
     .regex(/^\d+(kb|mb)$/i, 'a size like 4mb or 512kb')
     .default('4mb'),
   AUTH_CACHE_TTL: seconds.default(60),
+  /** A built front end (Chat Nio's app/dist) to serve at the root, with an SPA fallback; empty serves none. */
+  STATIC_DIR: z.string().default(''),
   /** Largest WebSocket frame a client may send (messages carry data-URI images). */
   WS_MAX_FRAME: z
     .string()

@@ -202,6 +202,23 @@ describe('web chat over WebSocket', function () {
     assert.equal(Math.round((50 - balance.quota) * 1e6), Math.round(Number(record.cost) * 1e6));
   });
 
+  it('keeps an answer cut by an upstream failure, with a note, and bills what was produced', async () => {
+    const client = await ChatClient.connect(h, { token, id: -1 });
+    const frames = await client.turn({
+      type: 'chat',
+      message: 'Cut me [[mock chunks=6 reset=mid after=3]]',
+      model,
+    });
+    const id = frames[0].conversation;
+    assert.equal(text(frames), 'w0 w1 w2 ');
+    const end = frames.at(-1) as Frame;
+    assert.equal(end.end, true);
+    assert.match(end.message, /\S/, 'the end frame says what went wrong');
+    const stored = await storedConversation(user.id, id);
+    assert.match(stored?.messages[1].content ?? '', /^w0 w1 w2 \n\n\(.+\)$/);
+    client.ws.close();
+  });
+
   it('regenerates, edits and removes messages', async () => {
     const client = await ChatClient.connect(h, { token, id: -1 });
     const first = await client.turn({ type: 'chat', message: 'Question [[mock chunks=2]]', model });

@@ -54,6 +54,8 @@ export function isUnder(path: string, prefix: string): boolean {
 /** Rewrites ctx.path to its canonical form before anything else looks at it. */
 export function canonicalizePath(): Middleware {
   return async function canonicalPathMiddleware(ctx, next) {
+    // Remembered: a request under /api never falls back to the front end's page.
+    if (isUnder(ctx.path, '/api')) ctx.state.apiPrefixed = true;
     const canonical = canonicalPath(ctx.path);
     if (canonical === null)
       throw errors.invalidRequest('The request path is malformed.', null, 'invalid_path');

@@ -274,7 +274,9 @@ export class WebChat {
       this.conversation.messages.push({ role: 'assistant', content: reply });
       end = chatFrame({ message: reply, end: true });
     } else {
-      this.conversation.messages.push({ role: 'assistant', content: text || EMPTY_ANSWER, quota, plan });
+      // An answer cut by a failure keeps what was produced, with a note saying so.
+      const content = reply === null ? text || EMPTY_ANSWER : `${text}\n\n(${reply})`;
+      this.conversation.messages.push({ role: 'assistant', content, quota, plan });
       end = chatFrame({ message: reply === null ? '' : `\n\n${reply}`, end: true, quota, plan });
     }
     const saved = this.save();
