@@ -3,74 +3,12 @@
 // remove, a dropped socket that loses nothing, anonymous rules and per-caller limits.
 import assert from 'node:assert/strict';
 import { WebSocket } from 'ws';
+import { ChatClient, type Frame } from './support/chat-client.js';
 import { signToken } from '../api/auth/jwt.js';
 import { sessionStamp } from '../shared/auth/session-stamp.js';
 import { db } from '../shared/db.js';
-import { freshClientIp } from './support/client-ip.js';
 import { createChannel, type Harness, harness, postJson, uniqueModel } from './support/harness.js';
 import { balanceOf, createPayingUser, type TestUser, usageRecordOf } from './support/users.js';
-
-interface Frame {
-  conversation: number;
-  quota: number;
-  keyword: string;
-  message: string;
-  end: boolean;
-  plan: boolean;
-}
-
-class ChatClient {
-  readonly frames: Frame[] = [];
-  private waiters: (() => void)[] = [];
-  closed: Promise<{ code: number }>;
-
-  private constructor(readonly ws: WebSocket) {
-    ws.on('message', (data) => {
-      this.frames.push(JSON.parse(data.toString()) as Frame);
-      for (const wake of this.waiters.splice(0)) wake();
-    });
-    this.closed = new Promise((resolve) => ws.on('close', (code) => resolve({ code })));
-  }
-
-  static async connect(h: Harness, handshake: Record<string, unknown>, path = '/chat'): Promise<ChatClient> {
-    const ws = new WebSocket(`${h.url.replace('http', 'ws')}${path}`, {
-      headers: { 'x-forwarded-for': freshClientIp() },
-    });
-    await new Promise((resolve, reject) => {
-      ws.once('open', resolve);
-      ws.once('error', reject);
-    });
-    const client = new ChatClient(ws);
-    ws.send(JSON.stringify(handshake));
-    return client;
-  }
-
-  send(frame: Record<string, unknown>): void {
-    this.ws.send(JSON.stringify(frame));
-  }
-
-  /** Waits until a frame matches (returns the frames seen from `from` on). */
-  async until(predicate: (frame: Frame) => boolean, from = 0, timeoutMs = 10_000): Promise<Frame[]> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const seen = this.frames.slice(from);
-      if (seen.some(predicate)) return seen;
-      if (Date.now() > deadline) throw new Error(`no matching frame; got ${JSON.stringify(seen)}`);
-      await new Promise<void>((resolve) => {
-        this.waiters.push(resolve);
-        setTimeout(resolve, 200);
-      });
-    }
-  }
-
-  /** One turn: sends the frame and returns its frames up to the end frame. */
-  async turn(frame: Record<string, unknown>): Promise<Frame[]> {
-    const from = this.frames.length;
-    this.send(frame);
-    const seen = await this.until((f) => f.end, from);
-    return seen.slice(0, seen.findIndex((f) => f.end) + 1);
-  }
-}
 
 const text = (frames: Frame[]) =>
   frames
@@ -121,7 +59,7 @@ describe('web chat over WebSocket', function () {
   });
 
   it('chats in Chat Nio frames, stores the conversation once per question and answer, and bills it', async () => {
-    const client = await ChatClient.connect(h, { token, id: -1 });
+    const client = await ChatClient.connect(h.url, { token, id: -1 });
     const frames = await client.turn({ type: 'chat', message: 'Hello there', model });
     for (const frame of frames) {
       assert.deepEqual(Object.keys(frame).sort(), [
@@ -153,7 +91,7 @@ describe('web chat over WebSocket', function () {
     assert.equal(Math.round(Number(charged?.cost) * 1e6), Math.round(last.quota * 1e6));
     // The same conversation continues on a new socket.
     client.ws.close();
-    const again = await ChatClient.connect(h, { token, id });
+    const again = await ChatClient.connect(h.url, { token, id });
     const second = await again.turn({ type: 'chat', message: 'More [[mock chunks=2]]', model });
     assert.equal(second[0].conversation, id);
     assert.equal((await storedConversation(user.id, id))?.messages.length, 4);
@@ -161,7 +99,7 @@ describe('web chat over WebSocket', function () {
   });
 
   it('refuses a second chat while one runs, stops on request, and saves and bills what was produced', async () => {
-    const client = await ChatClient.connect(h, { token, id: -1 });
+    const client = await ChatClient.connect(h.url, { token, id: -1 });
     const from = client.frames.length;
     client.send({ type: 'chat', message: 'Long answer [[mock chunks=100 delay=40]]', model });
     await client.until((f) => f.message.startsWith('w0'), from);
@@ -181,7 +119,7 @@ describe('web chat over WebSocket', function () {
 
   it('loses nothing when the socket drops mid-answer: the answer is saved and billed once', async () => {
     const payer = await createPayingUser(50, 'dropper');
-    const client = await ChatClient.connect(h, { token: await tokenOf(h, payer), id: -1 });
+    const client = await ChatClient.connect(h.url, { token: await tokenOf(h, payer), id: -1 });
     client.send({ type: 'chat', message: 'Drop me [[mock chunks=20 delay=30]]', model });
     const frames = await client.until((f) => f.message.startsWith('w0'));
     const id = frames[0].conversation;
@@ -203,7 +141,7 @@ describe('web chat over WebSocket', function () {
   });
 
   it('keeps an answer cut by an upstream failure, with a note, and bills what was produced', async () => {
-    const client = await ChatClient.connect(h, { token, id: -1 });
+    const client = await ChatClient.connect(h.url, { token, id: -1 });
     const frames = await client.turn({
       type: 'chat',
       message: 'Cut me [[mock chunks=6 reset=mid after=3]]',
@@ -220,7 +158,7 @@ describe('web chat over WebSocket', function () {
   });
 
   it('regenerates, edits and removes messages', async () => {
-    const client = await ChatClient.connect(h, { token, id: -1 });
+    const client = await ChatClient.connect(h.url, { token, id: -1 });
     const first = await client.turn({ type: 'chat', message: 'Question [[mock chunks=2]]', model });
     const id = first[0].conversation;
     const again = await client.turn({ type: 'restart', model });
@@ -246,7 +184,7 @@ describe('web chat over WebSocket', function () {
   });
 
   it('lets anonymous callers chat only on free models allowed anonymously, and never stores them', async () => {
-    const client = await ChatClient.connect(h, { token: 'anonymous', id: -1 }, '/api/chat');
+    const client = await ChatClient.connect(h.url, { token: 'anonymous', id: -1 }, '/api/chat');
     const free = await client.turn({ type: 'chat', message: 'Hi [[mock chunks=2]]', model: freeModel });
     assert.equal(free[0].conversation, -1);
     assert.equal(text(free), 'w0 w1 ');
@@ -258,12 +196,12 @@ describe('web chat over WebSocket', function () {
   });
 
   it('answers a bad frame with an error frame and closes on a bad handshake', async () => {
-    const client = await ChatClient.connect(h, { token, id: -1 });
+    const client = await ChatClient.connect(h.url, { token, id: -1 });
     client.send({ type: 'chat', message: 'x', model, temperature: 'hot' });
     const frames = await client.until((f) => f.end);
     assert.match(frames.at(-1)?.message ?? '', /temperature/);
     client.ws.close();
-    const bad = await ChatClient.connect(h, { token: 42, id: 'nope' });
+    const bad = await ChatClient.connect(h.url, { token: 42, id: 'nope' });
     assert.equal((await bad.closed).code, 1008);
   });
 
