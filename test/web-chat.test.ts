@@ -144,7 +144,7 @@ describe('web chat over WebSocket', function () {
     const client = await ChatClient.connect(h.url, { token, id: -1 });
     const frames = await client.turn({
       type: 'chat',
-      message: 'Cut me [[mock chunks=6 reset=mid after=3]]',
+      message: 'Cut me [[mock chunks=6 reset=mid after=3 delay=40]]',
       model,
     });
     const id = frames[0].conversation;

@@ -21,12 +21,19 @@ export function insufficientQuota(): GatewayError {
   });
 }
 
-/** Splits Chat Nio's `-official` suffix (answer without the `quota` field) from the model name. */
-export function parseModelName(requested: string): { model: string; showQuota: boolean } {
-  if (requested.endsWith(OFFICIAL_SUFFIX) && requested.length > OFFICIAL_SUFFIX.length) {
-    return { model: requested.slice(0, -OFFICIAL_SUFFIX.length), showQuota: false };
-  }
-  return { model: requested, showQuota: true };
+export const WEB_PREFIX = 'web-';
+
+/**
+ * Splits Chat Nio's model decorations: `-official` (answer without the `quota` field) and the
+ * `web-` prefix (search the web first).
+ */
+export function parseModelName(requested: string): { model: string; showQuota: boolean; webSearch: boolean } {
+  let model = requested;
+  const webSearch = model.startsWith(WEB_PREFIX) && model.length > WEB_PREFIX.length;
+  if (webSearch) model = model.slice(WEB_PREFIX.length);
+  const official = model.endsWith(OFFICIAL_SUFFIX) && model.length > OFFICIAL_SUFFIX.length;
+  if (official) model = model.slice(0, -OFFICIAL_SUFFIX.length);
+  return { model, showQuota: !official, webSearch };
 }
 
 /** A model without a charge rule is for administrators only. */

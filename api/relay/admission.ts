@@ -16,12 +16,15 @@ import { type CompletionIdentity, completionIdentity } from '../streaming/chat-f
 import { cacheKeyFor, lookUpCachedAnswer, recordCacheHit } from './cache-lookup.js';
 import { relayLimiter } from './limits.js';
 import { assertRoutable } from './routable.js';
+import { withWebSearch } from './web-search.js';
 
 export interface ChatRequest {
   identity: Identity | null;
   body: unknown;
   requestId: string;
   log: Logger;
+  /** Search the web first (the web chat's `web: true`; the relay's `web-` model prefix says so too). */
+  webSearch?: boolean;
 }
 
 export interface ChatAdmission {
@@ -76,7 +79,7 @@ export function chatAdmission(context: ApiContext) {
     const grant = anonymous ? NO_LIMITS : await admitLimits(identity, request.requestId);
     try {
       const body = parseBody(chatRequestSchema, request.body);
-      const { model, showQuota } = parseModelName(body.model);
+      const { model, showQuota, webSearch } = parseModelName(body.model);
       assertRoutable(context.snapshot, model, identity.group);
       assertPriced(context, identity, model);
       if (anonymous) assertAnonymousAllowed(context, model);
@@ -92,7 +95,10 @@ export function chatAdmission(context: ApiContext) {
         },
         model,
         stream: Boolean(body.stream),
-        body: { ...body, model },
+        body:
+          webSearch || request.webSearch
+            ? await withWebSearch(context, { ...body, model })
+            : { ...body, model },
         enqueuedAt: Date.now(),
         channelsVersion: context.snapshot.version,
       };
@@ -102,7 +108,8 @@ export function chatAdmission(context: ApiContext) {
         Boolean(body.stream && body.stream_options?.include_usage),
       );
       const admitted = { shape, showQuota, headers: grant.headers, release: grant.release };
-      const cacheKey = cacheKeyFor(context, model, base.body);
+      // Answers grounded in a fresh search are not cached.
+      const cacheKey = webSearch || request.webSearch ? null : cacheKeyFor(context, model, base.body);
       const cached = cacheKey ? await lookUpCachedAnswer(context, cacheKey) : null;
       if (cached) {
         recordCacheHit(context, base, cached, request.log);

@@ -229,6 +229,7 @@ export class WebChat {
         body: requestBody(this.conversation, params),
         requestId: randomUUID(),
         log,
+        webSearch: params.web,
       });
       releaseLimits = admission.release;
       plan = admission.data.billing.source === 'plan';

@@ -54,6 +54,20 @@ export const limitSettings = z.object({
   concurrency: z.number().int().min(0).max(1_000_000_000).default(0),
 });
 
+/** Web search through a SearXNG instance (Chat Nio's `search` section and field names). */
+export const searchSettings = z.object({
+  /** SearXNG's search URL, e.g. http://searxng:8080/search; empty disables web search. */
+  endpoint: z.union([z.literal(''), z.url({ protocol: /^https?$/ }).max(1024)]).default(''),
+  /** Cut the results to `crop_len` characters. */
+  crop: z.boolean().default(false),
+  crop_len: z.number().int().min(1).max(100_000).default(1000),
+  /** SearXNG engines to ask (empty: its defaults). */
+  engines: z.array(z.string().trim().min(1).max(64)).max(100).default([]),
+  /** SearXNG's safesearch level: 0 off, 1 moderate, 2 strict. */
+  safe_search: z.number().int().min(0).max(2).default(0),
+  image_proxy: z.boolean().default(false),
+});
+
 /** Each section is one JSON value in `setting.value` (TEXT): refused when it would not fit. */
 const fits = (value: unknown) => fitsAsJson(value);
 const fitsMessage = `must be at most ${TEXT_BYTES} bytes as JSON`;
@@ -64,6 +78,7 @@ export const settingsSchema = z.object({
   billing: billingSettings.refine(fits, fitsMessage).default(billingSettings.parse({})),
   cache: cacheSettings.refine(fits, fitsMessage).default(cacheSettings.parse({})),
   limits: limitSettings.refine(fits, fitsMessage).default(limitSettings.parse({})),
+  search: searchSettings.refine(fits, fitsMessage).default(searchSettings.parse({})),
 });
 
 export type Settings = z.infer<typeof settingsSchema>;
