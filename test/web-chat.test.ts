@@ -195,6 +195,30 @@ describe('web chat over WebSocket', function () {
     client.ws.close();
   });
 
+  it('sends images in a message to a vision model as image parts, and as text to others', async () => {
+    const vision = uniqueModel('gpt-4o-see');
+    await createChannel(h, { models: [vision] });
+    await postJson(
+      h.url,
+      '/admin/charge/set',
+      { id: -1, type: 'non-billing', models: [vision] },
+      { authorization: h.rootToken },
+    );
+    const client = await ChatClient.connect(h.url, { token, id: -1 });
+    const message = 'Describe ![photo](data:image/png;base64,iVBORw0KGgo=) [[mock chunks=1]]';
+    await client.turn({ type: 'chat', message, model: vision });
+    const upstream = h.mock.requests.filter((r) => (r.body as { model?: string })?.model === vision).at(-1);
+    const content = (upstream?.body as { messages: { content: unknown }[] }).messages.at(-1)?.content;
+    assert.deepEqual(content, [
+      { type: 'text', text: 'Describe  [[mock chunks=1]]' },
+      { type: 'image_url', image_url: { url: 'data:image/png;base64,iVBORw0KGgo=' } },
+    ]);
+    await client.turn({ type: 'chat', message, model });
+    const plain = h.mock.requests.filter((r) => (r.body as { model?: string })?.model === model).at(-1);
+    assert.equal((plain?.body as { messages: { content: unknown }[] }).messages.at(-1)?.content, message);
+    client.ws.close();
+  });
+
   it('answers a bad frame with an error frame and closes on a bad handshake', async () => {
     const client = await ChatClient.connect(h.url, { token, id: -1 });
     client.send({ type: 'chat', message: 'x', model, temperature: 'hot' });

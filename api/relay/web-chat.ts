@@ -20,6 +20,7 @@ import type { Identity } from '../auth/identity-cache.js';
 import { isAnonymous } from '../auth/anonymous.js';
 import type { ApiContext } from '../context.js';
 import { openRelaySession, type RelaySession } from '../streaming/relay-session.js';
+import { isVisionModel, toVisionContent } from './vision.js';
 import type { ChatAdmission, ChatRequest } from './admission.js';
 import {
   type ChatFrame,
@@ -226,7 +227,7 @@ export class WebChat {
     try {
       const admission = await this.deps.admit({
         identity: this.deps.identity,
-        body: requestBody(this.conversation, params),
+        body: requestBody(this.conversation, params, this.deps.context.settings.get().site.vision_models),
         requestId: randomUUID(),
         log,
         webSearch: params.web,
@@ -295,12 +296,21 @@ function withValues(frame: ClientFrame): Partial<ClientFrame> {
 }
 
 /** The chat completion of one turn: the conversation's context window and the frame's parameters. */
-function requestBody(conversation: ConversationRecord, params: ClientFrame): Record<string, unknown> {
+function requestBody(
+  conversation: ConversationRecord,
+  params: ClientFrame,
+  visionModels: readonly string[],
+): Record<string, unknown> {
   const messages = contextWindow(conversation.messages, params.context, params.ignore_context);
+  const model = params.model || conversation.model;
+  const vision = isVisionModel(model, visionModels);
   const body: Record<string, unknown> = {
-    model: params.model || conversation.model,
+    model,
     stream: true,
-    messages: messages.map((message) => ({ role: message.role, content: message.content })),
+    messages: messages.map((message) => ({
+      role: message.role,
+      content: vision && message.role === 'user' ? toVisionContent(message.content) : message.content,
+    })),
   };
   for (const name of [
     'max_tokens',

@@ -11,6 +11,31 @@ export const siteSettings = z.object({
   /** Whether /v1 relay requests may be paid by a subscription plan (web chat always may). */
   relay_plan: z.boolean().default(false),
   title: z.string().max(255).default('Chat Nio'),
+  /**
+   * Model-name fragments of vision-capable families: a web-chat message's images reach a
+   * model whose name contains one of them as image parts.
+   */
+  vision_models: z
+    .array(z.string().trim().min(1).max(64))
+    .max(200)
+    .default([
+      'gpt-4o',
+      'gpt-4.1',
+      'gpt-4-turbo',
+      'gpt-4-vision',
+      'gpt-5',
+      'o1',
+      'o3',
+      'o4',
+      'claude-3',
+      'claude-sonnet',
+      'claude-opus',
+      'claude-haiku',
+      'gemini',
+      'glm-4v',
+      'qwen-vl',
+      'vision',
+    ]),
   announcement: z.string().max(10_000).default(''),
 });
 
