@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { WebSocket } from 'ws';
 import { ChatClient, type Frame } from './support/chat-client.js';
+import { freshClientIp } from './support/client-ip.js';
 import { signToken } from '../api/auth/jwt.js';
 import { sessionStamp } from '../shared/auth/session-stamp.js';
 import { db } from '../shared/db.js';
@@ -179,6 +180,43 @@ describe('web chat over WebSocket', function () {
     assert.deepEqual(
       stored?.messages.map((m) => m.content),
       ['Edited question'],
+    );
+    client.ws.close();
+  });
+
+  it('lets a second user continue a shared conversation from its hash, as a new conversation of their own', async () => {
+    const owner = await ChatClient.connect(h.url, { token, id: -1 });
+    const first = await owner.turn({ type: 'chat', message: 'Shared question [[mock chunks=2]]', model });
+    owner.ws.close();
+    const share = await fetch(`${h.url}/conversation/share`, {
+      method: 'POST',
+      headers: {
+        authorization: token,
+        'content-type': 'application/json',
+        'x-forwarded-for': freshClientIp(),
+      },
+      body: JSON.stringify({ id: first[0].conversation, refs: [-1] }),
+    });
+    const hash = String(((await share.json()) as { data: string }).data);
+    assert.match(hash, /^[0-9a-f]{32}$/);
+    const other = await createPayingUser(10, 'continuer');
+    const client = await ChatClient.connect(h.url, { token: await tokenOf(h, other), id: -1, ref: hash });
+    const frames = await client.turn({ type: 'chat', message: 'Follow-up [[mock chunks=1]]', model });
+    const id = frames[0].conversation;
+    const stored = await storedConversation(other.id, id);
+    assert.deepEqual(
+      stored?.messages.map((m) => [m.role, m.content]),
+      [
+        ['user', 'Shared question [[mock chunks=2]]'],
+        ['assistant', 'w0 w1 '],
+        ['user', 'Follow-up [[mock chunks=1]]'],
+        ['assistant', 'w0 '],
+      ],
+    );
+    assert.equal(
+      (await storedConversation(user.id, first[0].conversation))?.messages.length,
+      2,
+      'the original is untouched',
     );
     client.ws.close();
   });

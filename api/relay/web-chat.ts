@@ -281,10 +281,10 @@ export class WebChat {
       this.conversation.messages.push({ role: 'assistant', content, quota, plan });
       end = chatFrame({ message: reply === null ? '' : `\n\n${reply}`, end: true, quota, plan });
     }
-    const saved = this.save();
+    // Saved before the end is sent: a client that reloads at once finds the answer.
     this.turn = null;
+    await this.save().catch((error) => log.error({ err: error }, 'saving the answer failed'));
     send(end);
-    await saved;
   }
 }
 
