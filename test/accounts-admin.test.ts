@@ -220,7 +220,14 @@ describe('accounts: admin users and settings', function () {
         data: Record<string, Record<string, unknown>>;
       };
       assert.equal(view.status, true);
-      assert.deepEqual(Object.keys(view.data).sort(), ['billing', 'cache', 'limits', 'mail', 'search', 'site']);
+      assert.deepEqual(Object.keys(view.data).sort(), [
+        'billing',
+        'cache',
+        'limits',
+        'mail',
+        'search',
+        'site',
+      ]);
       assert.equal(view.data.mail.password, '******');
       assert.equal(view.data.mail.username, 'mailer');
       assert.doesNotMatch(JSON.stringify(view), /smtp-secret/);

@@ -246,14 +246,16 @@ describe('web chat over WebSocket', function () {
     const message = 'Describe ![photo](data:image/png;base64,iVBORw0KGgo=) [[mock chunks=1]]';
     await client.turn({ type: 'chat', message, model: vision });
     const upstream = h.mock.requests.filter((r) => (r.body as { model?: string })?.model === vision).at(-1);
-    const content = (upstream?.body as { messages: { content: unknown }[] }).messages.at(-1)?.content;
+    assert.ok(upstream, 'the vision model was called');
+    const content = (upstream.body as { messages: { content: unknown }[] }).messages.at(-1)?.content;
     assert.deepEqual(content, [
       { type: 'text', text: 'Describe  [[mock chunks=1]]' },
       { type: 'image_url', image_url: { url: 'data:image/png;base64,iVBORw0KGgo=' } },
     ]);
     await client.turn({ type: 'chat', message, model });
     const plain = h.mock.requests.filter((r) => (r.body as { model?: string })?.model === model).at(-1);
-    assert.equal((plain?.body as { messages: { content: unknown }[] }).messages.at(-1)?.content, message);
+    assert.ok(plain, 'the plain model was called');
+    assert.equal((plain.body as { messages: { content: unknown }[] }).messages.at(-1)?.content, message);
     client.ws.close();
   });
 
