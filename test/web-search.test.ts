@@ -92,7 +92,8 @@ describe('web search', function () {
 
   const systemMessageOf = async () => {
     const upstream = h.mock.requests.filter((r) => (r.body as { model?: string })?.model === model).at(-1);
-    const messages = (upstream?.body as { messages: { role: string; content: string }[] }).messages;
+    assert.ok(upstream, 'the upstream was called');
+    const messages = (upstream.body as { messages: { role: string; content: string }[] }).messages;
     assert.equal(messages[0].role, 'system');
     return messages[0].content;
   };
