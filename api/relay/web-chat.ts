@@ -278,7 +278,13 @@ export class WebChat {
     } else {
       // An answer cut by a failure keeps what was produced, with a note saying so.
       const content = reply === null ? text || EMPTY_ANSWER : `${text}\n\n(${reply})`;
-      this.conversation.messages.push({ role: 'assistant', content, quota, plan });
+      // Only what Chat Nio's front end shows: a cost above 0, a plan that paid (a stored 0 shows as "0").
+      this.conversation.messages.push({
+        role: 'assistant',
+        content,
+        ...(quota > 0 ? { quota } : {}),
+        ...(plan ? { plan } : {}),
+      });
       end = chatFrame({ message: reply === null ? '' : `\n\n${reply}`, end: true, quota, plan });
     }
     // Saved before the end is sent: a client that reloads at once finds the answer.
