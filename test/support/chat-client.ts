@@ -1,16 +1,10 @@
 // A web-chat client for tests (the `ws` package): connects, sends the handshake, collects
 // Chat Nio frames and waits for the end of a turn.
 import { WebSocket } from 'ws';
+import type { ChatFrame } from '../../api/relay/web-chat-frames.js';
 import { freshClientIp } from './client-ip.js';
 
-export interface Frame {
-  conversation: number;
-  quota: number;
-  keyword: string;
-  message: string;
-  end: boolean;
-  plan: boolean;
-}
+export type Frame = ChatFrame;
 
 export class ChatClient {
   readonly frames: Frame[] = [];
